@@ -1,0 +1,7 @@
+"""`python -m edgeseg` runs the CLI."""
+
+import sys
+
+from edgeseg.cli import main
+
+sys.exit(main())

@@ -1,0 +1,47 @@
+"""The `edgeseg` command: one entry point, one sub-command module per pipeline stage.
+
+Exit codes: 0 success, 1 failure (a one-line message naming the file and the fix), 2 usage
+error. Sub-command modules import their heavy dependencies only when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from edgeseg import __version__
+from edgeseg.cli import data, evaluate
+from edgeseg.errors import EdgesegError
+
+COMMANDS = (data, evaluate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="edgeseg",
+        description="Diabetic-retinopathy lesion segmentation, from research networks to smartphones.",
+    )
+    parser.add_argument("--version", action="version", version=f"edgeseg {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in COMMANDS:
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (also used by the console script)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except EdgesegError as exc:
+        print(f"edgeseg: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("edgeseg: interrupted; no partial file was left behind", file=sys.stderr)
+        return 130

@@ -1,0 +1,123 @@
+"""`edgeseg data prepare|check|synth`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from edgeseg.cli.progress import progress_bar
+from edgeseg.errors import EdgesegError
+from edgeseg.lesions import ALL_LESIONS
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("data", help="prepare, check or generate fundus data sets")
+    actions = parser.add_subparsers(title="data commands", metavar="ACTION", required=True)
+
+    prepare = actions.add_parser(
+        "prepare",
+        help="crop the field of view, resize, and write a compact copy with a manifest",
+        description="Crop every image to its field of view, resize it (keeping microaneurysms), and "
+        "write a compact copy in the generic layout with a manifest and the training mean/std. "
+        "Re-running on unchanged inputs does nothing.",
+    )
+    source = prepare.add_mutually_exclusive_group(required=True)
+    source.add_argument("--idrid", type=Path, metavar="DIR", help="the official IDRiD folder")
+    source.add_argument("--folder", type=Path, metavar="DIR", help="a generic-layout folder (train/ and test/ splits)")
+    prepare.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    prepare.add_argument("--size", type=int, default=1440, help="longest side after resizing (default 1440)")
+    prepare.add_argument("--workers", type=int, default=None, help="processes (default: up to 4)")
+    prepare.set_defaults(handler=run_prepare)
+
+    check = actions.add_parser(
+        "check", help="validate a data set and print a summary", description="Decode every image and mask, "
+        "check sizes, naming and that images are colour fundus photographs; exit 1 on any problem."
+    )
+    check.add_argument("root", type=Path, metavar="DIR", help="IDRiD or generic-layout folder")
+    check.add_argument("--workers", type=int, default=None, help="processes (default: up to 4)")
+    check.set_defaults(handler=run_check)
+
+    synth = actions.add_parser(
+        "synth", help="write a synthetic fundus data set with exact lesion masks",
+        description="Write synthetic fundus photographs with exact MA/HE/EX/SE/OD masks in the generic "
+        "layout (train/ and test/), for demos and smoke tests.",
+    )
+    synth.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    synth.add_argument("--train", type=int, default=8, help="training images (default 8)")
+    synth.add_argument("--test", type=int, default=4, help="test images (default 4)")
+    synth.add_argument("--size", type=int, default=256, help="image side in pixels (default 256)")
+    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    synth.set_defaults(handler=run_synth)
+
+
+def run_prepare(args: argparse.Namespace) -> int:
+    from edgeseg.data import idrid
+    from edgeseg.data.folder import list_splits, read_folder
+    from edgeseg.data.prepare import prepare_dataset
+
+    if args.idrid is not None:
+        if not idrid.is_idrid(args.idrid):
+            raise EdgesegError(f"{args.idrid}: not the official IDRiD layout (no 'A. Segmentation' folder)")
+        samples = [s for split in ("train", "test") for s in idrid.read_idrid_segmentation(args.idrid, split)]
+        source = {"name": "IDRiD", "path": str(args.idrid.resolve()), "credit": idrid.CREDIT}
+    else:
+        splits = [name for name in list_splits(args.folder) if name]
+        samples = [s for split in splits or [None] for s in read_folder(args.folder, split)]
+        source = {"name": args.folder.name, "path": str(args.folder.resolve())}
+    counts = {split: sum(1 for s in samples if s.split == split) for split in dict.fromkeys(s.split for s in samples)}
+    summary = ", ".join(f"{n} {split}" for split, n in counts.items())
+    print(f"Preparing {source['name']} ({summary} images) -> {args.out} at {args.size} px")
+    result = prepare_dataset(samples, args.out, args.size, source, args.workers, progress_bar("prepare"))
+    manifest = result.manifest
+    if result.up_to_date:
+        print(f"{args.out} is up to date ({summary} images); nothing to do.")
+        return 0
+    sizes = sorted({tuple(record["size"]) for records in manifest["images"].values() for record in records})
+    print(f"Wrote {summary} images to {args.out} (sizes {', '.join(f'{w}x{h}' for w, h in sizes[:3])}"
+          f"{'...' if len(sizes) > 3 else ''}) and {args.out / 'manifest.json'}")
+    survival = manifest.get("ma_survival")
+    if survival and survival["components"]:
+        kept, plain, total = survival["survived"], survival["survived_without_rescue"], survival["components"]
+        print(f"MA components kept: {kept} of {total} ({100 * kept / total:.2f} %); "
+              f"without the centroid rescue {plain} ({100 * plain / total:.2f} %)")
+    stats = manifest["mean_std"]
+    for key, label in (("rgb", "RGB"), ("rgb_clahe", "RGB after CLAHE")):
+        mean = ", ".join(f"{v:.4f}" for v in stats[key]["mean"])
+        std = ", ".join(f"{v:.4f}" for v in stats[key]["std"])
+        print(f"Training mean/std ({label}, 0-1 scale): mean {mean}; std {std}")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from edgeseg.data.check import check_dataset
+    from edgeseg.report import text_table
+
+    report = check_dataset(args.root, args.workers, progress_bar("check"))
+    headers = ["Split", "Images", *ALL_LESIONS, "Sizes", "Problems"]
+    rows = []
+    for split in report.splits:
+        sizes = ", ".join(f"{size} ({count})" for size, count in split.sizes.most_common(3))
+        if len(split.sizes) > 3:
+            sizes += f", +{len(split.sizes) - 3} more"
+        rows.append([split.name, split.images, *(split.masks.get(name, 0) for name in ALL_LESIONS), sizes, split.problems])
+    print(f"{report.root} ({report.layout} layout): masks per lesion; a missing mask is all-negative")
+    print(text_table(headers, rows))
+    if report.grading:
+        print("Grading labels: " + ", ".join(f"{n} {split}" for split, n in report.grading.items()) + " images")
+    if report.ok:
+        print("No problems found.")
+        return 0
+    print(f"\n{len(report.problems)} problem(s):")
+    for problem in report.problems:
+        print(f"  {problem}")
+    return 1
+
+
+def run_synth(args: argparse.Namespace) -> int:
+    from edgeseg.data.synthetic import write_synthetic_dataset
+
+    if args.train < 1 or args.test < 0 or args.size < 64:
+        raise EdgesegError("need --train >= 1, --test >= 0 and --size >= 64")
+    out = write_synthetic_dataset(args.out, args.train, args.test, args.size, args.seed)
+    print(f"Wrote {args.train} train and {args.test} test synthetic fundus images ({args.size}x{args.size}) to {out}")
+    return 0

@@ -1,0 +1,208 @@
+"""Pre-processing and training augmentations, applied identically to an image and its masks.
+
+Conventions: images are RGB ``uint8`` arrays (H, W, 3); masks are ``bool`` or ``uint8`` arrays
+(L, H, W) with one channel per lesion in edgeseg's order. Every random choice comes from a
+``numpy.random.Generator`` passed in, so a pipeline is deterministic under a seed.
+
+Sources: CLAHE and data-set mean/std normalisation from U²-XS-Net (paper 003, "Pre-processing");
+rotations by 90/180/270 degrees and flips from every seed paper; small rotations, +-10 % shifts
+and scaling from U²-XS-Net; lesion-biased crops for patch training after the re-balanced
+sampling idea of Dual2Net (paper 000) and the 256x256 patches of the local-global U-Nets (001).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+def clahe(image: np.ndarray, clip_limit: float = 2.0, tile_grid: int = 8) -> np.ndarray:
+    """Contrast-limited adaptive histogram equalisation on the L channel of CIE Lab.
+
+    Equalising luminance only keeps the lesions' colours (red haemorrhages, yellow exudates).
+    """
+    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB)
+    equaliser = cv2.createCLAHE(clipLimit=clip_limit, tileGridSize=(tile_grid, tile_grid))
+    lab[..., 0] = equaliser.apply(np.ascontiguousarray(lab[..., 0]))
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
+
+
+def normalize(image: np.ndarray, mean: Sequence[float], std: Sequence[float]) -> np.ndarray:
+    """Scale an RGB ``uint8`` image to [0, 1], subtract ``mean``, divide by ``std``; (3, H, W).
+
+    ``mean`` and ``std`` are per channel on the [0, 1] scale (the manifest's ``mean_std``).
+    """
+    scaled = image.astype(np.float32) / 255.0
+    scaled -= np.asarray(mean, np.float32)
+    scaled /= np.asarray(std, np.float32)
+    return np.ascontiguousarray(scaled.transpose(2, 0, 1))
+
+
+def fit_size(width: int, height: int, longest: int) -> tuple[int, int]:
+    """(width, height) scaled so that the longest side is ``longest``, aspect ratio kept."""
+    scale = longest / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize an image to ``size`` = (width, height): area averaging down, bilinear up."""
+    shrinking = size[0] < image.shape[1] or size[1] < image.shape[0]
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    return cv2.resize(image, size, interpolation=interpolation)
+
+
+@dataclass(frozen=True)
+class MaskResizeStats:
+    """Connected components of a mask before a resize, and how many kept a pixel after it."""
+
+    components: int
+    survived: int
+    survived_without_rescue: int
+
+
+def _component_hits(labels: np.ndarray, count: int, resized: np.ndarray) -> np.ndarray:
+    """Per label, the input pixels that ``resized``, mapped back to the input grid, covers."""
+    back = cv2.resize(
+        resized.astype(np.uint8), (labels.shape[1], labels.shape[0]), interpolation=cv2.INTER_NEAREST
+    )
+    return np.bincount(labels[back > 0], minlength=count)
+
+
+def resize_mask(
+    mask: np.ndarray, size: tuple[int, int], keep_components: bool = True
+) -> tuple[np.ndarray, MaskResizeStats]:
+    """Resize a boolean (H, W) mask to ``size`` = (width, height), keeping tiny lesions.
+
+    The resized mask is the pixels at least half covered by lesion (area-weighted coverage),
+    which keeps the area of large lesions. A microaneurysm a few pixels wide can fall below half
+    of every output pixel and vanish; with ``keep_components`` each component that vanished gets
+    the output pixel at its centroid back. The returned stats count the components that still
+    overlap the resized mask (mapped back to the input grid), with and without that rescue.
+    """
+    source = mask.astype(np.uint8)
+    count, labels, _, centroids = cv2.connectedComponentsWithStats(source, connectivity=8)
+    coverage = cv2.resize(source.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    resized = coverage >= 0.5
+    if count <= 1:
+        return resized, MaskResizeStats(0, 0, 0)
+    hits = _component_hits(labels, count, resized)
+    survived_plain = survived = int(np.count_nonzero(hits[1:]))
+    if keep_components and survived_plain < count - 1:
+        lost = np.flatnonzero(hits[1:] == 0) + 1
+        scale_x, scale_y = size[0] / mask.shape[1], size[1] / mask.shape[0]
+        xs = np.clip((centroids[lost, 0] + 0.5) * scale_x, 0, size[0] - 1).astype(int)
+        ys = np.clip((centroids[lost, 1] + 0.5) * scale_y, 0, size[1] - 1).astype(int)
+        resized[ys, xs] = True
+        survived = int(np.count_nonzero(_component_hits(labels, count, resized)[1:]))
+    return resized, MaskResizeStats(count - 1, survived, survived_plain)
+
+
+def resize_masks(masks: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize an (L, H, W) mask stack to ``size`` with :func:`resize_mask`."""
+    return np.stack([resize_mask(channel, size)[0] for channel in masks]).astype(masks.dtype)
+
+
+def rot90_flip(
+    image: np.ndarray, masks: np.ndarray, rotations: int, flip: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate by ``rotations`` x 90 degrees, then optionally flip left-right; exact for masks."""
+    image = np.rot90(image, rotations, axes=(0, 1))
+    masks = np.rot90(masks, rotations, axes=(1, 2))
+    if flip:
+        image, masks = image[:, ::-1], masks[:, :, ::-1]
+    return np.ascontiguousarray(image), np.ascontiguousarray(masks)
+
+
+def affine(
+    image: np.ndarray, masks: np.ndarray, angle: float, scale: float, shift: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate by ``angle`` degrees about the centre, scale, and shift by a fraction of the size.
+
+    The image is interpolated bilinearly, the masks by nearest neighbour, both with the same
+    matrix; pixels moved in from outside are black (image) and background (masks).
+    """
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2 - 0.5, height / 2 - 0.5), angle, scale)
+    matrix[0, 2] += shift[0] * width
+    matrix[1, 2] += shift[1] * height
+    warped = cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR)
+    warped_masks = np.stack(
+        [
+            cv2.warpAffine(channel.astype(np.uint8), matrix, (width, height), flags=cv2.INTER_NEAREST)
+            for channel in masks
+        ]
+    ).astype(masks.dtype)
+    return warped, warped_masks
+
+
+def lesion_biased_crop(
+    image: np.ndarray,
+    masks: np.ndarray,
+    crop: int,
+    rng: np.random.Generator,
+    lesion_probability: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a ``crop`` x ``crop`` patch, centred on a lesion pixel with ``lesion_probability``.
+
+    A lesion-centred patch picks a lesion type uniformly among those present, then one of its
+    pixels uniformly, so rare small lesions (microaneurysms) are seen as often as large ones.
+    Images smaller than ``crop`` are zero-padded first.
+    """
+    height, width = image.shape[:2]
+    pad_y, pad_x = max(0, crop - height), max(0, crop - width)
+    if pad_y or pad_x:
+        image = np.pad(image, ((0, pad_y), (0, pad_x), (0, 0)))
+        masks = np.pad(masks, ((0, 0), (0, pad_y), (0, pad_x)))
+        height, width = image.shape[:2]
+    present = [index for index in range(masks.shape[0]) if masks[index].any()]
+    if present and rng.random() < lesion_probability:
+        channel = present[int(rng.integers(len(present)))]
+        ys, xs = np.nonzero(masks[channel])
+        pick = int(rng.integers(ys.size))
+        centre_y, centre_x = int(ys[pick]), int(xs[pick])
+        top = int(np.clip(centre_y - crop // 2 + rng.integers(-crop // 4, crop // 4 + 1), 0, height - crop))
+        left = int(np.clip(centre_x - crop // 2 + rng.integers(-crop // 4, crop // 4 + 1), 0, width - crop))
+    else:
+        top = int(rng.integers(height - crop + 1))
+        left = int(rng.integers(width - crop + 1))
+    window = (slice(top, top + crop), slice(left, left + crop))
+    return (
+        np.ascontiguousarray(image[window]),
+        np.ascontiguousarray(masks[(slice(None), *window)]),
+    )
+
+
+@dataclass(frozen=True)
+class TrainAugment:
+    """The training augmentation of the seed papers, one object, deterministic under a seed.
+
+    Always a random multiple of 90 degrees and a random flip (all papers); with probability
+    ``affine_probability`` a small affine warp (U²-XS-Net: rotation, +-10 % shift, scaling).
+    ``crop`` (pixels) cuts lesion-biased patches after the warp; None keeps the whole image.
+    """
+
+    affine_probability: float = 0.5
+    max_angle: float = 15.0
+    max_shift: float = 0.1
+    scale_range: tuple[float, float] = (0.9, 1.1)
+    crop: int | None = None
+    lesion_probability: float = 0.5
+
+    def __call__(
+        self, image: np.ndarray, masks: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        image, masks = rot90_flip(image, masks, int(rng.integers(4)), bool(rng.integers(2)))
+        if rng.random() < self.affine_probability:
+            angle = float(rng.uniform(-self.max_angle, self.max_angle))
+            scale = float(rng.uniform(*self.scale_range))
+            shift = (
+                float(rng.uniform(-self.max_shift, self.max_shift)),
+                float(rng.uniform(-self.max_shift, self.max_shift)),
+            )
+            image, masks = affine(image, masks, angle, scale, shift)
+        if self.crop is not None:
+            image, masks = lesion_biased_crop(image, masks, self.crop, rng, self.lesion_probability)
+        return image, masks

@@ -1,0 +1,208 @@
+"""Reading images and masks robustly, and writing files so that nothing is ever half-written.
+
+Every writer in edgeseg goes through :func:`atomic_path`: data is written to a temporary file in
+the destination folder and renamed over the target only once complete, so an interrupted run
+leaves either the old file or the new one, never a truncated one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from edgeseg.errors import DataError
+
+IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
+MASK_SUFFIXES: tuple[str, ...] = (".png", ".tif", ".tiff", ".bmp", ".gif")
+
+_JPEG_EOI = b"\xff\xd9"
+_PNG_IEND = b"IEND\xaeB`\x82"
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; rename it onto ``target`` on success.
+
+    On any exception the temporary file is removed and ``target`` is left untouched.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically (temporary file, then rename)."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def json_ready(obj: Any) -> Any:
+    """``obj`` with NaN and infinite floats replaced by None (strict JSON has no NaN)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: json_ready(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(value) for value in obj]
+    return obj
+
+
+def atomic_write_json(target: str | os.PathLike[str], obj: Any) -> None:
+    """Write ``obj`` as indented, strict JSON (NaN becomes null) to ``target`` atomically."""
+    text = json.dumps(json_ready(obj), indent=2, allow_nan=False)
+    atomic_write_bytes(target, (text + "\n").encode())
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Read a JSON file, turning a missing or malformed file into a one-line :class:`DataError`."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not valid JSON ({exc}); delete it and re-create it") from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, expected an image file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    if not data:
+        raise DataError(f"{path}: empty file (0 bytes); re-copy or re-download it")
+    return data
+
+
+def truncation_problem(data: bytes) -> str | None:
+    """Say why a JPEG or PNG byte string is truncated, or return None if it looks complete.
+
+    OpenCV decodes a truncated JPEG without raising (it fills the missing rows with grey), so the
+    end-of-image marker is checked explicitly.
+    """
+    if data[:3] == b"\xff\xd8\xff":
+        tail = data[-64:].rstrip(b"\x00")
+        if _JPEG_EOI not in tail:
+            return "truncated JPEG (no end-of-image marker)"
+    elif data[:8] == b"\x89PNG\r\n\x1a\n":
+        if _PNG_IEND not in data[-64:]:
+            return "truncated PNG (no IEND chunk)"
+    return None
+
+
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read a colour image as an RGB ``uint8`` array of shape (H, W, 3).
+
+    Raises :class:`DataError` naming the file for a missing, empty, truncated, undecodable or
+    grayscale image. 16-bit images are scaled to 8 bits; an alpha channel is dropped. EXIF
+    orientation is ignored so that images stay aligned with their masks.
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    problem = truncation_problem(data)
+    if problem:
+        raise DataError(f"{path}: {problem}; re-copy or re-download the file")
+    array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if array is None:
+        raise DataError(f"{path}: not a readable image (corrupt or unsupported format)")
+    if array.dtype == np.uint16:
+        array = (array >> 8).astype(np.uint8)
+    elif array.dtype != np.uint8:
+        raise DataError(f"{path}: unsupported pixel type {array.dtype}; save it as 8-bit RGB")
+    if array.ndim == 2 or array.shape[2] == 1:
+        raise DataError(
+            f"{path}: grayscale image; edgeseg needs a colour (RGB) fundus photograph"
+        )
+    if array.shape[2] == 4:
+        array = array[:, :, :3]
+    return np.ascontiguousarray(cv2.cvtColor(array, cv2.COLOR_BGR2RGB))
+
+
+def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Read a lesion mask as a boolean (H, W) array; "any colour channel > 0" is lesion.
+
+    Handles every encoding of the official IDRiD release: palette images with indices 0/1
+    (the palette index is used, not its colour), RGBA images with the lesion in red (the alpha
+    channel is ignored), and plain 0/255 grayscale PNGs. ``shape`` (H, W), when given, must match.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    data = _read_bytes(path)
+    problem = truncation_problem(data)
+    if problem:
+        raise DataError(f"{path}: {problem}; re-copy or re-download the mask")
+    try:
+        import io
+
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            mode = image.mode
+            array = np.asarray(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DataError(f"{path}: not a readable mask image ({exc})") from None
+    if mode in ("RGBA", "LA", "PA"):
+        array = array[..., :-1]
+    mask = array > 0 if array.ndim == 2 else (array > 0).any(axis=-1)
+    if shape is not None and mask.shape != tuple(shape):
+        raise DataError(
+            f"{path}: mask is {mask.shape[1]}x{mask.shape[0]} but its image is "
+            f"{shape[1]}x{shape[0]}; masks must have their image's size"
+        )
+    return mask
+
+
+def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """(width, height) of an image from its header, without decoding the pixels."""
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise DataError(f"{path}: not a readable image ({exc})") from None
+
+
+def encode_image(image: np.ndarray, suffix: str, quality: int = 95) -> bytes:
+    """Encode an RGB (H, W, 3) or grayscale (H, W) ``uint8`` array as JPEG or PNG bytes."""
+    array = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
+    params: list[int] = []
+    if suffix.lower() in (".jpg", ".jpeg"):
+        params = [cv2.IMWRITE_JPEG_QUALITY, quality]
+    elif suffix.lower() == ".png":
+        params = [cv2.IMWRITE_PNG_COMPRESSION, 6]
+    ok, buffer = cv2.imencode(suffix, array, params)
+    if not ok:
+        raise DataError(f"could not encode an image as {suffix}")
+    return buffer.tobytes()
+
+
+def encode_mask_png(mask: np.ndarray) -> bytes:
+    """Encode a boolean mask as a 1-channel 0/255 PNG."""
+    return encode_image(np.where(mask, 255, 0).astype(np.uint8), ".png")
