@@ -1,0 +1,93 @@
+"""Every registered model, built with its smoke options on a tiny input: forward in train and
+eval mode, backward, the output contract, and torch.export of the export-ready wrapper."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from edgeseg.errors import EdgesegError
+from edgeseg.models import NotExportableError, create, export_ready, list_models, model_entry
+
+MODELS = list_models()
+
+
+def _build(name: str):
+    entry = model_entry(name)
+    torch.manual_seed(0)
+    model = create(name, **entry.smoke_options)
+    size = entry.smoke_size
+    multiple = model.size_multiple
+    size = max(multiple, size // multiple * multiple)
+    return model, torch.randn(2, 3, size, size)
+
+
+def test_registry_lists_the_seed_architectures():
+    expected = {"u2xs", "u2netp", "u2net", "redseg", "hed", "pspnet", "deeplabv3", "dual2net", "unet", "localglobal", "sunet"}
+    assert expected <= set(MODELS)
+
+
+def test_unknown_name_lists_the_valid_ones():
+    with pytest.raises(EdgesegError, match="unknown model 'u2sx'.*u2xs.*Did you mean 'u2xs'"):
+        create("u2sx")
+
+
+def test_bad_option_is_a_clear_error():
+    with pytest.raises(EdgesegError, match="model 'u2xs'"):
+        create("u2xs", colour="blue")
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_train_mode_forward_and_backward(name):
+    model, x = _build(name)
+    model.train()
+    output = model(x)
+    assert isinstance(output, dict) and "logits" in output
+    loss = sum(value.float().mean() for value in _tensors(output))
+    loss.backward()
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    assert any(g is not None and g.abs().sum() > 0 for g in grads)
+
+
+def _tensors(output):
+    for value in output.values():
+        if isinstance(value, torch.Tensor):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                yield from _tensors({"x": item}) if isinstance(item, dict) else [item]
+        elif isinstance(value, dict):
+            yield from _tensors(value)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_eval_output_contract(name):
+    model, x = _build(name)
+    model.eval()
+    with torch.no_grad():
+        output = model(x)
+    if model.task == "grading":
+        assert output["dr"].shape == (2, 5) and output["dme"].shape == (2, 3)
+        assert output["lesion"].shape[:2] == (2, model.num_lesions)
+    else:
+        assert isinstance(output, torch.Tensor)
+        assert output.shape == (2, model.num_lesions, *x.shape[-2:])
+        assert torch.isfinite(output).all()
+    assert model.model_name == name
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_torch_export_of_the_export_ready_wrapper(name):
+    model, x = _build(name)
+    if not model.exportable:
+        assert model.export_blocker
+        with pytest.raises(NotExportableError, match=name):
+            export_ready(model)
+        return
+    wrapper = export_ready(model)
+    exported = torch.export.export(wrapper, (x[:1],))
+    with torch.no_grad():
+        expected = wrapper(x[:1])
+        actual = exported.module()(x[:1])
+    assert torch.allclose(actual, expected, atol=1e-5)
+    assert float(expected.min()) >= 0 and float(expected.max()) <= 1
