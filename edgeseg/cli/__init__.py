@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from edgeseg import __version__
-from edgeseg.cli import data, evaluate
+from edgeseg.cli import data, evaluate, train
 from edgeseg.errors import EdgesegError
 
-COMMANDS = (data, evaluate)
+COMMANDS = (data, train, evaluate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,6 +4,8 @@
 
     ROOT/[SPLIT/]images/<stem>.<jpg|png|tif|...>
     ROOT/[SPLIT/]masks/<LESION>/<stem>_<LESION>.png
+    ROOT/[SPLIT/]grades.csv       (optional: columns image, dr, dme)
+    ROOT/grading/SPLIT/images/... + grades.csv   (optional: graded images without masks)
     ROOT/manifest.json            (optional: written by `edgeseg data prepare` / `data synth`)
 
 ``SPLIT`` is ``train`` or ``test`` (any name works); a folder with ``images/`` directly inside is
@@ -82,3 +84,32 @@ def read_folder(root: str | Path, split: str | None = None) -> list[SegSample]:
         )
         for image in images
     ]
+
+
+GRADES = "grades.csv"
+
+
+def read_grades(folder: str | Path) -> dict[str, tuple[int, int]]:
+    """``{stem: (DR grade, DME risk)}`` from ``folder/grades.csv`` (columns image, dr, dme);
+    empty when the file is absent."""
+    import csv
+
+    path = Path(folder) / GRADES
+    if not path.is_file():
+        return {}
+    grades = {}
+    with path.open(newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                grades[row["image"].strip()] = (int(row["dr"]), int(row["dme"]))
+            except (KeyError, ValueError, AttributeError):
+                raise DataError(f"{path}, line {line}: expected columns image, dr, dme with integer grades") from None
+    return grades
+
+
+def write_grades(folder: str | Path, grades: dict[str, tuple[int, int]]) -> None:
+    """Write ``folder/grades.csv`` atomically."""
+    from edgeseg.fileio import atomic_write_bytes
+
+    lines = ["image,dr,dme"] + [f"{stem},{dr},{dme}" for stem, (dr, dme) in sorted(grades.items())]
+    atomic_write_bytes(Path(folder) / GRADES, ("\n".join(lines) + "\n").encode())

@@ -10,7 +10,8 @@ branching vessel tree, and the four lesion types with their typical look and siz
 - SE soft exudates: pale, fuzzy cotton-wool spots, 12 to 36 px.
 
 Sizes are given for a 512 px image and scale with the image, except that microaneurysms never
-shrink below 2 px. Colour is only ever changed inside a lesion's mask, so the masks are exact.
+shrink below 2 px and haemorrhages and soft exudates never below a 3 px radius, so that the
+types stay distinguishable on the small images tests use. Colour is only ever changed inside a lesion's mask, so the masks are exact.
 Everything is drawn from one seed: the same seed gives the same images, bit for bit. Lesions
 draw from their own stream, so the same seed with other lesion counts gives the same photograph
 outside the lesion masks.
@@ -36,11 +37,14 @@ LESION_COLOURS = {
 
 @dataclass(frozen=True)
 class SyntheticFundus:
-    """One synthetic photograph: ``image`` RGB (H, W, 3) and ``masks`` bool (5, H, W) in
-    ``ALL_LESIONS`` order (MA, HE, EX, SE, OD)."""
+    """One synthetic photograph: ``image`` RGB (H, W, 3), ``masks`` bool (5, H, W) in
+    ``ALL_LESIONS`` order (MA, HE, EX, SE, OD), and grades derived from its lesions
+    (:func:`synthetic_grades`)."""
 
     image: np.ndarray
     masks: np.ndarray
+    dr: int = 0
+    dme: int = 0
 
     def lesion_masks(self, lesions: tuple[str, ...] = LESIONS) -> np.ndarray:
         return self.masks[[ALL_LESIONS.index(name) for name in lesions]]
@@ -151,7 +155,7 @@ def make_fundus(
             if lesion == "MA":
                 blob = _blob(rng, (height, width), centre, max(1.0, rng.uniform(1.0, 2.5) * unit), 1)
             elif lesion == "HE":
-                blob = _blob(rng, (height, width), centre, rng.uniform(4, 15) * unit, 3)
+                blob = _blob(rng, (height, width), centre, max(3.0, rng.uniform(4, 15) * unit), 3)
             elif lesion == "EX":
                 blob = np.zeros((height, width), bool)
                 for _ in range(int(rng.integers(1, 6))):
@@ -159,7 +163,7 @@ def make_fundus(
                     spot = (int(centre[0] + jitter[0]), int(centre[1] + jitter[1]))
                     blob |= _blob(rng, (height, width), spot, rng.uniform(2, 12) * unit, 2)
             else:
-                blob = _blob(rng, (height, width), centre, rng.uniform(6, 18) * unit, 2)
+                blob = _blob(rng, (height, width), centre, max(3.0, rng.uniform(6, 18) * unit), 2)
             channel |= blob & allowed
         if channel.any():
             colour = np.array(LESION_COLOURS[lesion], np.float64)
@@ -169,7 +173,29 @@ def make_fundus(
 
     image = np.where(disc[..., None], image, border)
     image = np.clip(image, 0, 255).astype(np.uint8)
-    return SyntheticFundus(image=image, masks=masks)
+    near_macula = np.hypot(xx - macula[0], yy - macula[1]) < 0.35 * radius
+    dr, dme = synthetic_grades(masks, near_macula)
+    return SyntheticFundus(image=image, masks=masks, dr=dr, dme=dme)
+
+
+def synthetic_grades(masks: np.ndarray, near_macula: np.ndarray) -> tuple[int, int]:
+    """DR grade and DME risk from the lesions drawn, loosely after the clinical scales:
+    DR 0 no lesion, 1 microaneurysms only, 2 haemorrhages or exudates, 3 soft exudates with up to
+    three haemorrhages, 4 soft exudates with more; DME 0 no hard exudate, 1 hard exudates away
+    from the macula, 2 hard exudates within 0.35 disc radii of it."""
+    present = {name: masks[ALL_LESIONS.index(name)] for name in LESIONS}
+    haemorrhages = cv2.connectedComponents(present["HE"].astype(np.uint8), connectivity=8)[0] - 1
+    if present["SE"].any():
+        dr = 4 if haemorrhages > 3 else 3
+    elif present["HE"].any() or present["EX"].any():
+        dr = 2
+    else:
+        dr = 1 if present["MA"].any() else 0
+    if not present["EX"].any():
+        dme = 0
+    else:
+        dme = 2 if (present["EX"] & near_macula).any() else 1
+    return dr, dme
 
 
 def write_synthetic_dataset(
@@ -178,19 +204,40 @@ def write_synthetic_dataset(
     n_test: int = 4,
     size: int = 256,
     seed: int = 0,
+    n_grading: int = 0,
 ) -> Path:
     """Write a synthetic data set in the generic layout (``train/`` and ``test/``) with a manifest.
 
     The manifest carries per-image lesion pixel and component counts and the training set's
-    mean/std, as for a prepared real data set, so that every command accepts the result.
+    mean/std, as for a prepared real data set, so that every command accepts the result. Each
+    split also gets ``grades.csv`` (DR, DME); ``n_grading`` > 0 adds that many images per split
+    without masks under ``grading/`` (for SUNet's alternating training).
     """
+    from edgeseg.data.folder import write_grades
     from edgeseg.data.prepare import PreparedImage, write_prepared_dataset
+    from edgeseg.fileio import atomic_write_bytes, encode_image
 
+    out = Path(out)
     items = []
+    grades: dict[str, dict[str, tuple[int, int]]] = {"train": {}, "test": {}}
     for index in range(n_train + n_test):
         split = "train" if index < n_train else "test"
         fundus = make_fundus(size, seed=seed * 100_003 + index)
-        items.append(PreparedImage.from_arrays(f"synth_{index:03d}", split, fundus.image, fundus.masks))
+        stem = f"synth_{index:03d}"
+        items.append(PreparedImage.from_arrays(stem, split, fundus.image, fundus.masks))
+        grades[split][stem] = (fundus.dr, fundus.dme)
+    for split in ("train", "test"):
+        if n_grading:
+            images = []
+            for index in range(n_grading):
+                fundus = make_fundus(size, seed=seed * 100_003 + 50_000 + index + (n_grading if split == "test" else 0))
+                images.append((f"grade_{split}_{index:03d}", fundus))
+            for stem, fundus in images:
+                atomic_write_bytes(out / "grading" / split / "images" / f"{stem}.jpg", encode_image(fundus.image, ".jpg"))
+            write_grades(out / "grading" / split, {stem: (fundus.dr, fundus.dme) for stem, fundus in images})
+    for split in ("train", "test"):
+        if grades[split]:
+            write_grades(out / split, grades[split])
     return write_prepared_dataset(
         out,
         items,

@@ -54,6 +54,19 @@ def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(image, size, interpolation=interpolation)
 
 
+def pad_to_square(image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """Pad an (H, W, ...) array with zeros to a centred square; returns it and (top, left).
+
+    Dual2Net pads DDR's field-of-view boxes to squares the same way; the padding keeps lesion
+    shapes, where stretching to a square would not.
+    """
+    height, width = image.shape[:2]
+    side = max(height, width)
+    top, left = (side - height) // 2, (side - width) // 2
+    padding = [(top, side - height - top), (left, side - width - left)] + [(0, 0)] * (image.ndim - 2)
+    return np.pad(image, padding), (top, left)
+
+
 @dataclass(frozen=True)
 class MaskResizeStats:
     """Connected components of a mask before a resize, and how many kept a pixel after it."""

@@ -14,16 +14,25 @@ LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 class DeepSupervision:
-    """``loss(output, target)`` = w_main * base(output["logits"]) + sum_i w_i * base(output["side"][i]).
+    """``loss(output, target)`` = w_main * base(output["logits"]) + sum_i w_i * base(output["side"][i])
+    + ``aux_weight`` * base(output["aux"]).
 
-    ``side_weights`` defaults to 1 for every side (equal weights). A plain tensor output (a
-    model without side outputs) is scored by ``base`` alone.
+    ``side_weights`` defaults to 1 for every side (equal weights). ``aux_weight`` is PSPNet's
+    auxiliary-head weight (0.4, also Dual2Net's lambda). A plain tensor output (a model without
+    side outputs) is scored by ``base`` alone.
     """
 
-    def __init__(self, base: LossFn, main_weight: float = 1.0, side_weights: Sequence[float] | None = None) -> None:
+    def __init__(
+        self,
+        base: LossFn,
+        main_weight: float = 1.0,
+        side_weights: Sequence[float] | None = None,
+        aux_weight: float = 0.4,
+    ) -> None:
         self.base = base
         self.main_weight = main_weight
         self.side_weights = side_weights
+        self.aux_weight = aux_weight
 
     def __call__(self, output: torch.Tensor | dict, target: torch.Tensor) -> torch.Tensor:
         if isinstance(output, torch.Tensor):
@@ -35,4 +44,6 @@ class DeepSupervision:
             raise ValueError(f"{len(sides)} side outputs but {len(weights)} side weights")
         for weight, side in zip(weights, sides):
             loss = loss + weight * self.base(side, target)
+        if "aux" in output:
+            loss = loss + self.aux_weight * self.base(output["aux"], target)
         return loss

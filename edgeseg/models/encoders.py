@@ -78,9 +78,12 @@ def vgg16_features(pretrained: bool = False) -> nn.Sequential:
     The final max-pool (index 30) is dropped: HED and Red-Seg tap conv5 before it.
     """
     import torchvision.models as tvm
+    from torchvision.models.vgg import cfgs, make_layers
 
-    weights = tvm.VGG16_Weights.IMAGENET1K_V1 if pretrained else None
-    features = _with_weights(tvm.vgg16, weights, "vgg16").features
+    if pretrained:
+        features = _with_weights(tvm.vgg16, tvm.VGG16_Weights.IMAGENET1K_V1, "vgg16").features
+    else:
+        features = make_layers(cfgs["D"])  # the conv part alone: no 120 M-parameter classifier to build
     return features[: VGG16_BLOCK_ENDS[-1] + 1]
 
 

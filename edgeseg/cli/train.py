@@ -1,0 +1,97 @@
+"""`edgeseg train`: train a recipe on a data set, resumable, on the CPU or CUDA (torchrun for
+several GPUs or processes)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "train",
+        help="train a paper's recipe on a data set",
+        description="Train a recipe (`--list-recipes`) on a prepared or IDRiD data set. Checkpoints are "
+        "written atomically; a killed run continues with --resume RUN_DIR. Several processes: "
+        "torchrun --nproc-per-node N -m edgeseg train ...",
+    )
+    parser.add_argument("--list-recipes", action="store_true", help="print the recipes and exit")
+    parser.add_argument("--recipe", help="recipe name (see --list-recipes)")
+    parser.add_argument("--data", type=Path, help="data set folder (edgeseg data prepare output, or IDRiD)")
+    parser.add_argument("--out", type=Path, help="run folder to create (default runs/<recipe>)")
+    parser.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue the run in RUN_DIR")
+    parser.add_argument("--epochs", type=int, help="total epochs (stages keep their proportions)")
+    parser.add_argument("--size", type=int, help="input size in pixels (square), overriding the recipe's")
+    parser.add_argument("--batch-size", type=int, help="images per process and accumulation step")
+    parser.add_argument("--accumulate", type=int, default=1, help="gradient accumulation steps (default 1)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
+    parser.add_argument("--amp", action="store_true", help="mixed precision (bf16 where supported, else fp16 + scaler)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--val-fraction", type=float, default=0.15, help="share of training images held out for validation (default 0.15)")
+    parser.add_argument("--val-every", type=int, help="validate every N epochs (default: the recipe's)")
+    parser.add_argument("--crop", type=int, help="train on lesion-biased crops of this size")
+    parser.add_argument("--workers", type=int, default=0, help="data loader processes (default 0)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model")
+    parser.add_argument("--lesion", help="the lesion of a single-task (st) recipe, e.g. EX")
+    parser.add_argument("--group", choices=["red", "white"], help="the lesion pair of a dual-task (dt) recipe")
+    parser.add_argument("--max-iterations", type=int, help="stop each epoch after N iterations (smoke runs)")
+    parser.add_argument("--checkpoint-every", type=int, help="also checkpoint every N optimizer steps")
+    parser.add_argument("--checkpoint-minutes", type=float, default=5.0, help="checkpoint at least this often (default 5)")
+    parser.set_defaults(handler=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from edgeseg.errors import EdgesegError
+    from edgeseg.report import text_table
+    from edgeseg.train import TrainOptions, list_recipes, resume, train
+
+    if args.list_recipes:
+        rows = [[r.name, r.model, r.size, r.epochs, r.description] for r in list_recipes()]
+        print(text_table(["Recipe", "Model", "Size", "Epochs", "Description"], rows))
+        return 0
+    command = "edgeseg " + " ".join(shlex.quote(part) for part in sys.argv[1:])
+    if args.resume:
+        summary = resume(args.resume, epochs=args.epochs, threads=args.threads, workers=args.workers, progress=True)
+    else:
+        if not args.recipe or not args.data:
+            raise EdgesegError("--recipe and --data are required (or --resume RUN_DIR, or --list-recipes)")
+        model_options = {key: value for key, value in (("lesion", args.lesion), ("group", args.group)) if value}
+        options = TrainOptions(
+            recipe=args.recipe,
+            data=str(args.data),
+            out=str(args.out or Path("runs") / args.recipe),
+            epochs=args.epochs,
+            size=args.size,
+            batch_size=args.batch_size,
+            accumulate=args.accumulate,
+            device=args.device,
+            amp=args.amp,
+            seed=args.seed,
+            val_fraction=args.val_fraction,
+            val_every=args.val_every,
+            crop=args.crop,
+            workers=args.workers,
+            threads=args.threads,
+            compile=args.compile,
+            max_iterations=args.max_iterations,
+            checkpoint_every=args.checkpoint_every,
+            checkpoint_minutes=args.checkpoint_minutes,
+            model_options=model_options,
+            command=command,
+        )
+        summary = train(options)
+    _print_summary(summary, text_table)
+    return 0
+
+
+def _print_summary(summary, text_table) -> None:
+    metrics = summary.best_metrics
+    print(f"Run folder: {summary.run_dir}  ({summary.epochs_done} epochs this session, {summary.seconds_per_epoch:.1f} s per epoch)")
+    if metrics:
+        lesions = [key for key in metrics if key != "mean"]
+        print(f"Best validation AUPR (epoch {summary.best_epoch}):")
+        print(text_table(["", *lesions, "mean"], [["val AUPR", *(metrics[k] for k in lesions), metrics["mean"]]]))
+    print(f"Weights: {summary.run_dir / 'best.safetensors'}; curves: {summary.run_dir / 'curves.png'}")

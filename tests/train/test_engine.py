@@ -1,0 +1,161 @@
+"""The training engine: devices, AMP, resuming after SIGKILL, DDP on gloo, data requirements."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from edgeseg.errors import EdgesegError
+from edgeseg.train import TrainOptions, resume, train
+from edgeseg.train.distributed import select_device
+
+
+def _options(data: Path, out: Path, **overrides) -> TrainOptions:
+    settings = dict(recipe="u2xs-mt", data=str(data), out=str(out), epochs=1, size=64, batch_size=2,
+                    max_iterations=2, val_fraction=0.34, device="cpu", progress=False)
+    settings.update(overrides)
+    return TrainOptions(**settings)
+
+
+def _parameters(path: Path) -> dict[str, torch.Tensor]:
+    """Learnable weights only: BatchNorm running statistics are buffers, not parameters."""
+    return {k: v for k, v in load_file(str(path)).items() if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))}
+
+
+@pytest.fixture(scope="module")
+def graded_root(tmp_path_factory):
+    from edgeseg.data.synthetic import write_synthetic_dataset
+
+    return write_synthetic_dataset(tmp_path_factory.mktemp("graded") / "data", 6, 2, 64, seed=3, n_grading=4)
+
+
+def test_cuda_requested_without_a_gpu_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(EdgesegError, match="no CUDA GPU"):
+        select_device("cuda")
+    assert select_device("auto").type == "cpu"
+
+
+@pytest.mark.parametrize("dtype", ["bf16", "fp16"])
+def test_mixed_precision_on_the_cpu(synthetic_root, tmp_path, dtype):
+    summary = train(_options(synthetic_root, tmp_path / dtype, amp=True, amp_dtype=dtype))
+    assert summary.epochs_done == 1
+    state = json.loads(_metadata(tmp_path / dtype / "resume.safetensors")["edgeseg.state"])
+    assert (state["scaler"] is not None) == (dtype == "fp16")  # fp16 uses a gradient scaler
+
+
+def _metadata(path: Path) -> dict:
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        return handle.metadata()
+
+
+def test_existing_run_folder_is_not_overwritten(synthetic_root, tmp_path):
+    train(_options(synthetic_root, tmp_path / "run"))
+    with pytest.raises(EdgesegError, match="already holds a run; continue it with --resume"):
+        train(_options(synthetic_root, tmp_path / "run"))
+
+
+def test_resume_continues_to_more_epochs(synthetic_root, tmp_path):
+    train(_options(synthetic_root, tmp_path / "run"))
+    summary = resume(tmp_path / "run", epochs=2, progress=False)
+    assert summary.epochs_done == 1
+    log = (tmp_path / "run" / "log.csv").read_text().splitlines()
+    assert [row.split(",")[1] for row in log[1:]] == ["1", "2"]
+
+
+def test_grading_recipe_without_grades_is_a_clear_error(tmp_path):
+    from edgeseg.data.synthetic import write_synthetic_dataset
+
+    root = write_synthetic_dataset(tmp_path / "data", 4, 1, 64, seed=0)
+    (root / "train" / "grades.csv").unlink()
+    with pytest.raises(EdgesegError, match="needs DR/DME grades"):
+        train(_options(root, tmp_path / "run", recipe="sunet"))
+
+
+def test_sunet_alternates_batches_with_and_without_masks(graded_root, tmp_path):
+    from edgeseg.train.engine import Trainer
+    from edgeseg.train.tasks import AlternatingGradingTask
+
+    trainer = Trainer(_options(graded_root, tmp_path / "run", recipe="sunet"))
+    data = trainer._load_data(("MA", "HE", "EX", "SE"))
+    task = AlternatingGradingTask(trainer.recipe, trainer.recipe.stages[0], data, seed=0)
+    kinds = [batch[0][0] for batch in task.plan(0, 2)]
+    assert kinds == ["unmasked", "masked"] * (len(kinds) // 2)
+    summary = train(_options(graded_root, tmp_path / "run", recipe="sunet", max_iterations=4))
+    assert "joint_accuracy" in summary.best_metrics
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "edgeseg", "train", *args]
+
+
+def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(synthetic_root, tmp_path):
+    """Kill test: same final weights as a run never interrupted, and no truncated file."""
+    common = ["--recipe", "u2xs-mt", "--data", str(synthetic_root), "--size", "64", "--batch-size", "1",
+              "--epochs", "2", "--val-every", "1", "--device", "cpu", "--checkpoint-every", "1", "--seed", "5"]
+    reference = subprocess.run(_cli(*common, "--out", str(tmp_path / "reference")), capture_output=True, text=True)
+    assert reference.returncode == 0, reference.stderr
+    victim = subprocess.Popen(_cli(*common, "--out", str(tmp_path / "killed")), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    steps = tmp_path / "killed" / "steps.csv"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:  # kill in epoch 2 (4 steps per epoch), after a few steps
+        if steps.exists() and len(steps.read_text().splitlines()) >= 1 + 6:
+            break
+        time.sleep(0.05)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    assert len(steps.read_text().splitlines()) < 1 + 8, "the run finished before it could be killed"
+    _assert_nothing_truncated(tmp_path / "killed", allow_temporary=True)
+    resumed = subprocess.run(_cli("--resume", str(tmp_path / "killed")), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    expected = load_file(str(tmp_path / "reference" / "last.safetensors"))
+    actual = load_file(str(tmp_path / "killed" / "last.safetensors"))
+    assert expected.keys() == actual.keys()
+    assert all(torch.equal(expected[key], actual[key]) for key in expected)
+    _assert_nothing_truncated(tmp_path / "killed", allow_temporary=False)
+    assert steps.read_text().count("\n") == (tmp_path / "reference" / "steps.csv").read_text().count("\n")
+
+
+def _assert_nothing_truncated(folder: Path, allow_temporary: bool) -> None:
+    """Every file under its real name is complete; temporary files only before a resume."""
+    for path in folder.iterdir():
+        if path.name.endswith(".tmp"):
+            assert allow_temporary, f"{path} was not cleaned up"
+            continue
+        if path.suffix == ".safetensors":
+            load_file(str(path))
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix == ".csv":
+            lines = path.read_text().splitlines()
+            assert len({line.count(",") for line in lines}) == 1, path
+
+
+def test_two_gloo_processes_match_one_process_with_the_same_global_batch(synthetic_root, tmp_path):
+    """DDP: 2 processes x batch 1 == 1 process x batch 1 x 2 accumulation steps (parameters
+    within 1e-5; BatchNorm running statistics differ by design: DDP keeps rank 0's)."""
+    common = ["--recipe", "u2xs-mt", "--data", str(synthetic_root), "--size", "64", "--batch-size", "1",
+              "--epochs", "2", "--device", "cpu", "--seed", "3", "--threads", "1"]
+    single = subprocess.run(_cli(*common, "--accumulate", "2", "--out", str(tmp_path / "single")), capture_output=True, text=True)
+    assert single.returncode == 0, single.stderr
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29533", "-m", "edgeseg", "train"]
+    double = subprocess.run(launcher + common + ["--out", str(tmp_path / "ddp")], capture_output=True, text=True, env=env)
+    assert double.returncode == 0, double.stderr[-2000:]
+    expected = _parameters(tmp_path / "single" / "last.safetensors")
+    actual = _parameters(tmp_path / "ddp" / "last.safetensors")
+    assert expected.keys() == actual.keys()
+    worst = max(float((expected[key] - actual[key]).abs().max()) for key in expected)
+    assert worst < 1e-5, worst
