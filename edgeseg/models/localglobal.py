@@ -204,6 +204,14 @@ class LocalGlobalUNet(LesionModel):
         fused_channels = self.global_net.feature_channels + self.local_net.feature_channels
         self.fusion = FusionHead(fused_channels, base_channels)
 
+    def stage_parameters(self, part: str) -> list[nn.Parameter]:
+        """Parameters of one part for staged training (paper 001, Section 2.3): ``global``
+        (GlobalNet), ``local`` (LocalNet) or ``fusion`` (the fusion module)."""
+        parts = {"global": self.global_net, "local": self.local_net, "fusion": self.fusion}
+        if part not in parts:
+            raise EdgesegError(f"unknown part {part!r}; choose from {', '.join(parts)}")
+        return list(parts[part].parameters())
+
     def fuse_patches(
         self,
         global_features: torch.Tensor,
@@ -285,13 +293,23 @@ class LocalGlobalUNet(LesionModel):
             output["local"] = local_map.result()[..., :height, :width]
         return output
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor | dict[str, torch.Tensor]:
+    def forward(
+        self,
+        x: torch.Tensor,
+        patches: torch.Tensor | None = None,
+        boxes: torch.Tensor | None = None,
+        image_size: tuple[int, int] | None = None,
+        image_index: torch.Tensor | None = None,
+    ) -> torch.Tensor | dict[str, torch.Tensor]:
         """Eval: stitched fused logits (N, 1, H, W) of whole images, computed without gradients.
 
-        Train: the same tiling with gradients, returning the dict of :meth:`segment_image`; it
-        holds every patch's activations, so train on full-resolution images with
-        :meth:`forward_patches` and a few patches per image instead.
+        Train with ``patches``: :meth:`forward_patches` (``x`` is then the downsampled whole
+        image), the form a training step uses so that DistributedDataParallel sees an ordinary
+        forward. Train without: the tiling of eval with gradients (the dict of
+        :meth:`segment_image`), which holds every patch's activations.
         """
+        if patches is not None:
+            return self.forward_patches(x, patches, boxes, image_size, image_index)
         if self.training:
             return self.segment_image(x)
         with torch.no_grad():

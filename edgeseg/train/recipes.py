@@ -231,3 +231,33 @@ add_recipe(
         data="grading",
     )
 )
+
+
+# --- Mutually local-global U-Nets (paper 001) -----------------------------------------------
+# Pre-train GlobalNet (whole image at 640 px) and LocalNet (256 px full-resolution patches),
+# Adam lr 2e-4 with polynomial decay; train the fusion module for 10 epochs with the rest
+# frozen (lr 2e-4); fine-tune everything for 60 epochs (lr 1e-4). The paper does not give the
+# pre-training length: 40 epochs each here. Only 90-degree rotations and flips, which keep the
+# global and local views aligned. "Full resolution" is the prepared data's resolution, resized
+# to the recipe's size (1440 px; the paper centre-crops 2816x3328 at the original 4288x2848).
+_LG_ADAM = Optimizer("adam", 2e-4)
+_LG_POLY = Schedule("poly", power=0.9)
+add_recipe(
+    Recipe(
+        name="localglobal",
+        description="mutually local-global U-Nets for one lesion (--lesion, default EX): pre-train, fuse, fine-tune",
+        paper="001 Learning mutually local-global U-Nets for high-resolution retinal lesion segmentation",
+        model="localglobal",
+        model_options={"lesion": "EX"},
+        stages=(
+            Stage("pretrain-global", 40, "wce_global", _LG_ADAM, _LG_POLY, step="localglobal", trainable="global"),
+            Stage("pretrain-local", 40, "wce_local", _LG_ADAM, _LG_POLY, step="localglobal", trainable="local"),
+            Stage("fusion", 10, "localglobal", _LG_ADAM, _LG_POLY, step="localglobal", trainable="fusion"),
+            Stage("finetune", 60, "localglobal", Optimizer("adam", 1e-4), _LG_POLY, step="localglobal"),
+        ),
+        size=1440,
+        batch_size=2,
+        augment=_DUAL_AUGMENT,
+        val_every=5,
+    )
+)

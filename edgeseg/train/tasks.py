@@ -214,11 +214,72 @@ class _GradedDataset(torch.utils.data.Dataset):
         return image, masks, kind == "masked", dr, dme
 
 
+class LocalGlobalTask(SegmentationTask):
+    """The mutually local-global U-Nets (paper 001): GlobalNet sees the whole image downsampled
+    to ``global_size``; LocalNet and the fusion module see ``patches_per_image`` full-resolution
+    patches, centred on a lesion pixel for half of them. The stage's loss picks the output:
+    ``wce_global`` (pre-training GlobalNet), ``wce_local`` (pre-training LocalNet) or
+    ``localglobal`` (Eq. 1, fusion and fine-tuning), all weighted cross-entropy (Eq. 2)."""
+
+    patches_per_image = 2
+
+    def make_loss(self) -> Callable:
+        from edgeseg.losses.weighted_ce import LocalGlobalLoss, weighted_cross_entropy
+
+        if self.stage.loss == "localglobal":
+            return LocalGlobalLoss(**self.stage.loss_options)
+        if self.stage.loss in ("wce_global", "wce_local"):
+            return lambda logits, target: weighted_cross_entropy(logits, target, **self.stage.loss_options)
+        raise EdgesegError(f"stage {self.stage.name!r}: the local-global step takes wce_global, wce_local or localglobal")
+
+    def compute_loss(self, model: nn.Module, batch: Any, context: StepContext) -> torch.Tensor:
+        from edgeseg.losses.weighted_ce import downsample_mask
+        from edgeseg.models.localglobal import downsample_image
+
+        images, masks = batch
+        network = getattr(model, "module", model)
+        patch, global_size = network.patch_size, network.global_size
+        generator = torch.Generator().manual_seed(context.seed * 1_000_003 + context.stage_step)
+        boxes, index = _patch_boxes(masks, patch, self.patches_per_image, generator)
+        patches = torch.stack([images[i, :, t:b, l:r] for i, (t, l, b, r) in zip(index, boxes.tolist())])
+        patch_masks = torch.stack([masks[i, :, t:b, l:r] for i, (t, l, b, r) in zip(index, boxes.tolist())])
+        global_image = downsample_image(images, global_size)
+        global_masks = downsample_mask(masks, (global_size, global_size))
+        output = model(global_image, patches, boxes.to(images.device), tuple(images.shape[-2:]), torch.tensor(index, device=images.device))
+        if self.stage.loss == "wce_global":
+            return self.loss(output["global"], global_masks)
+        if self.stage.loss == "wce_local":
+            return self.loss(output["local"], patch_masks)
+        return self.loss(output, patch_masks, global_masks)
+
+
+def _patch_boxes(masks: torch.Tensor, patch: int, per_image: int, generator: torch.Generator) -> tuple[torch.Tensor, list[int]]:
+    """(top, left, bottom, right) boxes, ``per_image`` per image: even ones centred near a lesion
+    pixel when the image has one, odd ones uniform."""
+    batch, _, height, width = masks.shape
+    if patch > min(height, width):
+        raise EdgesegError(f"patch size {patch} exceeds the training image ({height}x{width}); raise --size")
+    boxes, index = [], []
+    for image in range(batch):
+        lesion = torch.nonzero(masks[image].amax(dim=0) > 0)
+        for k in range(per_image):
+            if k % 2 == 0 and len(lesion):
+                y, x = lesion[int(torch.randint(len(lesion), (1,), generator=generator))].tolist()
+            else:
+                y, x = (int(torch.randint(size, (1,), generator=generator)) for size in (height, width))
+            top = min(max(0, y - patch // 2), height - patch)
+            left = min(max(0, x - patch // 2), width - patch)
+            boxes.append((top, left, top + patch, left + patch))
+            index.append(image)
+    return torch.tensor(boxes), index
+
+
 TASKS: dict[str, type] = {
     "standard": SegmentationTask,
     "topk": TopKSegmentationTask,
     "dual": DualSamplingTask,
     "grading": AlternatingGradingTask,
+    "localglobal": LocalGlobalTask,
 }
 
 

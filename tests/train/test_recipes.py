@@ -11,6 +11,7 @@ from edgeseg.train import TrainOptions, list_recipes, train
 
 RECIPES = [recipe.name for recipe in list_recipes()]
 SIZE = {"localglobal": 128}
+OPTIONS = {"localglobal": {"base_channels": 4, "global_size": 64, "patch_size": 32}}
 
 
 @pytest.mark.parametrize("name", RECIPES)
@@ -26,6 +27,7 @@ def test_two_iterations_per_stage(name, synthetic_root, tmp_path):
         val_fraction=0.34,
         device="cpu",
         progress=False,
+        model_options=OPTIONS.get(name, {}),
     )
     summary = train(options)
     assert summary.epochs_done >= 1
