@@ -71,6 +71,7 @@ class PreparedImage:
     moments: np.ndarray = field(repr=False)
     clahe_moments: np.ndarray = field(repr=False)
     pixels: int = 0
+    image_suffix: str = IMAGE_SUFFIX
 
     @classmethod
     def from_arrays(
@@ -82,11 +83,13 @@ class PreparedImage:
         annotated: Sequence[str] | None = None,
         record: dict | None = None,
         survival: Mapping[str, MaskResizeStats] | None = None,
+        image_suffix: str = IMAGE_SUFFIX,
     ) -> "PreparedImage":
         """Encode an RGB image and its (len(ALL_LESIONS), H, W) masks.
 
         ``annotated`` lists the lesions that have a mask file (default: those with any pixel);
-        the others stay without a file, i.e. all-negative.
+        the others stay without a file, i.e. all-negative. ``image_suffix`` ".jpg" (compact,
+        for photographs) or ".png" (lossless, for synthetic images whose pixels must stay exact).
         """
         if annotated is None:
             annotated = [name for index, name in enumerate(ALL_LESIONS) if masks[index].any()]
@@ -111,12 +114,13 @@ class PreparedImage:
         return cls(
             stem=stem,
             split=split,
-            image_bytes=encode_image(image, IMAGE_SUFFIX, JPEG_QUALITY),
+            image_bytes=encode_image(image, image_suffix, JPEG_QUALITY),
             mask_bytes=mask_bytes,
             record=full_record,
             moments=_channel_moments(image),
             clahe_moments=_channel_moments(clahe(image)),
             pixels=int(image.shape[0] * image.shape[1]),
+            image_suffix=image_suffix,
         )
 
 
@@ -163,7 +167,7 @@ def _mean_std(items: Iterable[PreparedImage], attribute: str) -> dict[str, list[
 
 
 def _relative_files(item: PreparedImage) -> list[str]:
-    files = [f"{item.split}/images/{item.stem}{IMAGE_SUFFIX}"]
+    files = [f"{item.split}/images/{item.stem}{item.image_suffix}"]
     files += [f"{item.split}/masks/{lesion}/{item.stem}_{lesion}.png" for lesion in item.mask_bytes]
     return files
 
@@ -196,7 +200,7 @@ def write_prepared_dataset(
     atomic_write_bytes(out / INCOMPLETE_MARKER, b"an edgeseg write was interrupted here; re-run it\n")
     files: list[str] = []
     for item in items:
-        atomic_write_bytes(out / item.split / "images" / f"{item.stem}{IMAGE_SUFFIX}", item.image_bytes)
+        atomic_write_bytes(out / item.split / "images" / f"{item.stem}{item.image_suffix}", item.image_bytes)
         for lesion, data in item.mask_bytes.items():
             atomic_write_bytes(out / item.split / "masks" / lesion / f"{item.stem}_{lesion}.png", data)
         files += _relative_files(item)
@@ -213,7 +217,6 @@ def write_prepared_dataset(
         "fingerprint": fingerprint,
         "lesions": list(LESIONS),
         "optional_lesions": [name for name in ALL_LESIONS if name not in LESIONS],
-        "image_suffix": IMAGE_SUFFIX,
         "mean_std": {
             "computed_on": "train" if any(item.split == "train" for item in items) else "all",
             "scale": "RGB on [0, 1]",

@@ -28,7 +28,7 @@ import numpy as np
 from edgeseg.lesions import ALL_LESIONS, LESIONS
 
 LESION_COLOURS = {
-    "MA": (120, 20, 15),
+    "MA": (95, 8, 8),
     "HE": (110, 15, 10),
     "EX": (250, 225, 90),
     "SE": (235, 215, 190),
@@ -208,6 +208,8 @@ def write_synthetic_dataset(
 ) -> Path:
     """Write a synthetic data set in the generic layout (``train/`` and ``test/``) with a manifest.
 
+    Images are lossless PNGs, so that the masks stay exact to the pixel.
+
     The manifest carries per-image lesion pixel and component counts and the training set's
     mean/std, as for a prepared real data set, so that every command accepts the result. Each
     split also gets ``grades.csv`` (DR, DME); ``n_grading`` > 0 adds that many images per split
@@ -224,7 +226,7 @@ def write_synthetic_dataset(
         split = "train" if index < n_train else "test"
         fundus = make_fundus(size, seed=seed * 100_003 + index)
         stem = f"synth_{index:03d}"
-        items.append(PreparedImage.from_arrays(stem, split, fundus.image, fundus.masks))
+        items.append(PreparedImage.from_arrays(stem, split, fundus.image, fundus.masks, image_suffix=".png"))
         grades[split][stem] = (fundus.dr, fundus.dme)
     for split in ("train", "test"):
         if n_grading:
@@ -233,7 +235,7 @@ def write_synthetic_dataset(
                 fundus = make_fundus(size, seed=seed * 100_003 + 50_000 + index + (n_grading if split == "test" else 0))
                 images.append((f"grade_{split}_{index:03d}", fundus))
             for stem, fundus in images:
-                atomic_write_bytes(out / "grading" / split / "images" / f"{stem}.jpg", encode_image(fundus.image, ".jpg"))
+                atomic_write_bytes(out / "grading" / split / "images" / f"{stem}.png", encode_image(fundus.image, ".png"))
             write_grades(out / "grading" / split, {stem: (fundus.dr, fundus.dme) for stem, fundus in images})
     for split in ("train", "test"):
         if grades[split]:

@@ -231,7 +231,7 @@ class Trainer:
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> RunSummary:
-        options, recipe = self.options, self.recipe
+        options = self.options
         if options.threads:
             torch.set_num_threads(options.threads)
         device_type = "cuda" if options.device.startswith("cuda") or (options.device == "auto" and torch.cuda.is_available()) else "cpu"
@@ -285,7 +285,6 @@ class Trainer:
         global_batch = recipe.batch_size * world * accumulation
         seconds_per_epoch: list[float] = []
         last_save = time.monotonic()
-        stopped_early = False
 
         for stage_index in range(position["stage"], len(recipe.stages)):
             stage = recipe.stages[stage_index]

@@ -7,7 +7,7 @@ the rest: devices, mixed precision, DDP, accumulation, checkpoints.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +18,7 @@ from edgeseg.data.transforms import TrainAugment
 from edgeseg.errors import EdgesegError
 from edgeseg.losses import DeepSupervision, class_balanced_bce, dice_loss, u2xs_loss
 from edgeseg.losses.topk import squared_error_loss
-from edgeseg.train.datasets import AugmentedSegmentation, CachedImage, epoch_plan
-from edgeseg.train.preprocessing import Preprocessing
+from edgeseg.train.datasets import AugmentedSegmentation, epoch_plan
 from edgeseg.train.recipes import Recipe, Stage
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def test_wrong_size_map_names_the_file(synthetic_root, tmp_path, capsys):
     bad = pred / "synth_007_HE.png"
     cv2.imwrite(str(bad), np.zeros((64, 64), np.uint8))
     assert main(["eval", str(pred), "--data", str(synthetic_root)]) == 1
-    assert f"{bad}: map is 64x64 but its image synth_007.jpg is 128x128" in capsys.readouterr().err
+    assert f"{bad}: map is 64x64 but its image synth_007.png is 128x128" in capsys.readouterr().err
 
 
 def test_unknown_lesion_is_rejected(synthetic_root, tmp_path, capsys):

@@ -23,7 +23,10 @@ def test_clean_dataset_passes(synthetic_root, capsys):
 def test_truncated_jpeg_and_wrong_size_mask_are_both_named(synthetic_root, tmp_path, capsys):
     """Acceptance: a truncated JPEG and a mask of the wrong size are named, exit code 1."""
     root = _copy(synthetic_root, tmp_path)
-    jpeg = root / "train" / "images" / "synth_001.jpg"
+    png = root / "train" / "images" / "synth_001.png"
+    jpeg = png.with_suffix(".jpg")
+    Image.open(png).save(jpeg, quality=95)
+    png.unlink()
     jpeg.write_bytes(jpeg.read_bytes()[: len(jpeg.read_bytes()) // 2])
     mask = sorted((root / "test" / "masks" / "OD").iterdir())[0]
     Image.fromarray(np.zeros((100, 128), np.uint8)).save(mask)
@@ -36,7 +39,7 @@ def test_truncated_jpeg_and_wrong_size_mask_are_both_named(synthetic_root, tmp_p
 
 def test_grayscale_and_orphan_mask_are_reported(synthetic_root, tmp_path, capsys):
     root = _copy(synthetic_root, tmp_path)
-    image = root / "test" / "images" / "synth_006.jpg"
+    image = root / "test" / "images" / "synth_006.png"
     gray = np.asarray(Image.open(image).convert("L"))
     Image.fromarray(np.repeat(gray[..., None], 3, axis=2)).save(image)
     orphan = root / "test" / "masks" / "MA" / "ghost_MA.png"
@@ -45,7 +48,7 @@ def test_grayscale_and_orphan_mask_are_reported(synthetic_root, tmp_path, capsys
     stray.mkdir()
     assert main(["data", "check", str(root), "--workers", "1"]) == 1
     out = capsys.readouterr().out
-    assert "synth_006.jpg: grayscale image" in out
+    assert "synth_006.png: grayscale image" in out
     assert "ghost_MA.png: mask has no image" in out
     assert "XX: unknown lesion folder" in out
 
