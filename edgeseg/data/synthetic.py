@@ -9,7 +9,9 @@ branching vessel tree, and the four lesion types with their typical look and siz
 - EX hard exudates: bright yellow plaques and clusters of small spots, up to about 40 px;
 - SE soft exudates: pale, fuzzy cotton-wool spots, 12 to 36 px.
 
-Sizes are given for a 512 px image and scale with the image, except that microaneurysms never
+Lesions never overlap, so every mask pixel shows its own lesion's colour (a lesion drawn over
+another would leave the first one's mask claiming pixels it no longer colours). Sizes are given
+for a 512 px image and scale with the image, except that microaneurysms never
 shrink below 2 px and haemorrhages and soft exudates never below a 3 px radius, so that the
 types stay distinguishable on the small images tests use. Colour is only ever changed inside a lesion's mask, so the masks are exact.
 Everything is drawn from one seed: the same seed gives the same images, bit for bit. Lesions
@@ -153,7 +155,7 @@ def make_fundus(
             pick = int(rng.integers(ys.size))
             centre = (int(xs[pick]), int(ys[pick]))
             if lesion == "MA":
-                blob = _blob(rng, (height, width), centre, max(1.0, rng.uniform(1.0, 2.5) * unit), 1)
+                blob = _blob(rng, (height, width), centre, max(2.0, rng.uniform(1.0, 2.5) * unit), 1)
             elif lesion == "HE":
                 blob = _blob(rng, (height, width), centre, max(3.0, rng.uniform(4, 15) * unit), 3)
             elif lesion == "EX":
@@ -164,7 +166,7 @@ def make_fundus(
                     blob |= _blob(rng, (height, width), spot, rng.uniform(2, 12) * unit, 2)
             else:
                 blob = _blob(rng, (height, width), centre, max(3.0, rng.uniform(6, 18) * unit), 2)
-            channel |= blob & allowed
+            channel |= blob & allowed & ~masks[: len(LESIONS)].any(axis=0)  # lesions never overlap
         if channel.any():
             colour = np.array(LESION_COLOURS[lesion], np.float64)
             strength = np.clip(cv2.GaussianBlur(channel.astype(np.float32), (0, 0), 1.0 + 2.0 * (lesion == "SE")), 0, 1)
