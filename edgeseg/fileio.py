@@ -25,6 +25,8 @@ IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".b
 MASK_SUFFIXES: tuple[str, ...] = (".png", ".tif", ".tiff", ".bmp", ".gif")
 
 _JPEG_EOI = b"\xff\xd9"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 _PNG_IEND = b"IEND\xaeB`\x82"
 
 
@@ -37,6 +39,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -91,7 +91,7 @@ def _print_summary(summary, text_table) -> None:
     metrics = summary.best_metrics
     print(f"Run folder: {summary.run_dir}  ({summary.epochs_done} epochs this session, {summary.seconds_per_epoch:.1f} s per epoch)")
     if metrics:
-        lesions = [key for key in metrics if key != "mean"]
+        lesions = [key for key, value in metrics.items() if key != "mean" and not isinstance(value, dict)]
         print(f"Best validation AUPR (epoch {summary.best_epoch}):")
         print(text_table(["", *lesions, "mean"], [["val AUPR", *(metrics[k] for k in lesions), metrics["mean"]]]))
     print(f"Weights: {summary.run_dir / 'best.safetensors'}; curves: {summary.run_dir / 'curves.png'}")

@@ -360,7 +360,7 @@ class Trainer:
                         best = {"mean": metrics["mean"], "epoch": self._global_epoch(stage_index, epoch), "metrics": metrics}
                         save_model(self.run_dir / "best.safetensors", model, self._card(model, preprocessing, manifest, position, metrics))
                 if info.is_main:
-                    log.epoch({"stage": stage.name, "epoch": epoch + 1, "step": position["step"], "train_loss": sum(losses) / max(1, len(losses)), "seconds": seconds, **{f"val_{k}": v for k, v in metrics.items()}})
+                    log.epoch({"stage": stage.name, "epoch": epoch + 1, "step": position["step"], "train_loss": sum(losses) / max(1, len(losses)), "seconds": seconds, **{f"val_{k}": v for k, v in metrics.items() if not isinstance(v, dict)}})
                     save_model(self.run_dir / "last.safetensors", model, self._card(model, preprocessing, manifest, position, metrics))
                     self._save_resume(model, optimizer, scaler, position, best, preprocessing, manifest)
                     log.plot(self.run_dir / "curves.png", f"{recipe.name} on {Path(options.data).name}")

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from edgeseg.metrics.pr import PRAccumulator
+from edgeseg.metrics.pr import PRAccumulator, PRCurve
 from edgeseg.train.datasets import CachedImage
 from edgeseg.train.preprocessing import Preprocessing
 
@@ -64,9 +64,11 @@ def validate(
             for index, lesion in enumerate(lesions):
                 accumulators[lesion].add(probabilities[index], item.masks[index] > 0)
     model.train(was_training)
-    scores = {lesion: _average_precision(accumulator) for lesion, accumulator in accumulators.items()}
+    curves = {lesion: _curve(accumulator) for lesion, accumulator in accumulators.items()}
+    scores: dict = {lesion: curve.average_precision() if curve else float("nan") for lesion, curve in curves.items()}
     defined = [value for value in scores.values() if not math.isnan(value)]
     scores["mean"] = float(np.mean(defined)) if defined else float("nan")
+    scores["thresholds"] = {lesion: best_f_threshold(curve) for lesion, curve in curves.items() if curve and curve.positives}
     if truth:
         grading = grading_scores(*zip(*[(t[0], p[0], t[1], p[1]) for t, p in zip(truth, predicted)]))
         scores.update(dr_accuracy=grading.dr_accuracy, dme_accuracy=grading.dme_accuracy, joint_accuracy=grading.joint_accuracy)
@@ -74,8 +76,16 @@ def validate(
     return scores
 
 
-def _average_precision(accumulator: PRAccumulator) -> float:
+def _curve(accumulator: PRAccumulator) -> PRCurve | None:
     try:
-        return accumulator.curve().average_precision()
+        return accumulator.curve()
     except ValueError:  # no image with masks was validated
-        return float("nan")
+        return None
+
+
+def best_f_threshold(curve: PRCurve) -> float:
+    """The probability threshold with the highest pixel F-score on the validation images: the
+    suggested operating point stored in the model card (and in every exported file)."""
+    precision, recall = curve.precision, curve.recall
+    f_score = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    return round(float(curve.thresholds[int(np.argmax(f_score))]), 4)
