@@ -52,19 +52,16 @@ def list_splits(root: str | Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "images").is_dir()) if root.is_dir() else []
 
 
+def masks_by_stem(lesion_dir: Path, lesion: str) -> dict[str, Path]:
+    """``{stem: path}`` of the ``<stem>_<LESION>.<ext>`` mask files in ``lesion_dir`` (any case)."""
+    suffix = f"_{lesion}".lower()
+    files = sorted(lesion_dir.iterdir()) if lesion_dir.is_dir() else []
+    return {p.stem[: -len(suffix)]: p for p in files if p.suffix.lower() in MASK_SUFFIXES and p.stem.lower().endswith(suffix)}
+
+
 def mask_files(folder: Path) -> dict[str, dict[str, Path]]:
     """``{lesion: {stem: path}}`` for the mask files under ``folder/masks``."""
-    found: dict[str, dict[str, Path]] = {}
-    for lesion in ALL_LESIONS:
-        lesion_dir = folder / "masks" / lesion
-        suffix = f"_{lesion}".lower()
-        files = sorted(lesion_dir.iterdir()) if lesion_dir.is_dir() else []
-        found[lesion] = {
-            p.stem[: -len(suffix)]: p
-            for p in files
-            if p.suffix.lower() in MASK_SUFFIXES and p.stem.lower().endswith(suffix)
-        }
-    return found
+    return {lesion: masks_by_stem(folder / "masks" / lesion, lesion) for lesion in ALL_LESIONS}
 
 
 def read_folder(root: str | Path, split: str | None = None) -> list[SegSample]:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from edgeseg.data.samples import GradingSample, SegSample
 from edgeseg.errors import DataError
-from edgeseg.fileio import IMAGE_SUFFIXES, MASK_SUFFIXES
+from edgeseg.data.folder import masks_by_stem
+from edgeseg.fileio import IMAGE_SUFFIXES
 from edgeseg.lesions import ALL_LESIONS
 
 CREDIT = (
@@ -65,17 +66,7 @@ def _images_in(folder: Path) -> list[Path]:
 def segmentation_mask_files(root: str | Path, split: str) -> dict[str, dict[str, Path]]:
     """``{lesion: {stem: path}}`` of every segmentation mask file of ``split``."""
     base = Path(root) / SEGMENTATION_DIR / "2. All Segmentation Groundtruths" / SPLIT_DIRS[_check_split(split)]
-    found: dict[str, dict[str, Path]] = {}
-    for lesion, folder_name in LESION_DIRS.items():
-        folder = base / folder_name
-        files = sorted(folder.iterdir()) if folder.is_dir() else []
-        suffix = f"_{lesion}".lower()
-        found[lesion] = {
-            p.stem[: -len(suffix)]: p
-            for p in files
-            if p.suffix.lower() in MASK_SUFFIXES and p.stem.lower().endswith(suffix)
-        }
-    return found
+    return {lesion: masks_by_stem(base / folder_name, lesion) for lesion, folder_name in LESION_DIRS.items()}
 
 
 def read_idrid_segmentation(root: str | Path, split: str) -> list[SegSample]:

@@ -4,7 +4,7 @@ Each image has what a real colour fundus photograph has, roughly: a black border
 vignetted orange-red disc with uneven illumination, a darker macula, a bright optic disc, a
 branching vessel tree, and the four lesion types with their typical look and size:
 
-- MA microaneurysms: dark red dots, 2 to 5 px across (the smallest, as on real images);
+- MA microaneurysms: dark red round dots, 5 to 7 px across (the smallest lesions);
 - HE haemorrhages: dark red irregular blots, 8 to 30 px;
 - EX hard exudates: bright yellow plaques and clusters of small spots, up to about 40 px;
 - SE soft exudates: pale, fuzzy cotton-wool spots, 12 to 36 px.
@@ -12,7 +12,7 @@ branching vessel tree, and the four lesion types with their typical look and siz
 Lesions never overlap, so every mask pixel shows its own lesion's colour (a lesion drawn over
 another would leave the first one's mask claiming pixels it no longer colours). Sizes are given
 for a 512 px image and scale with the image, except that microaneurysms never
-shrink below 2 px and haemorrhages and soft exudates never below a 3 px radius, so that the
+shrink below a 2 px radius and haemorrhages and soft exudates never below 3 px, so that the
 types stay distinguishable on the small images tests use. Colour is only ever changed inside a lesion's mask, so the masks are exact.
 Everything is drawn from one seed: the same seed gives the same images, bit for bit. Lesions
 draw from their own stream, so the same seed with other lesion counts gives the same photograph
@@ -155,7 +155,9 @@ def make_fundus(
             pick = int(rng.integers(ys.size))
             centre = (int(xs[pick]), int(ys[pick]))
             if lesion == "MA":
-                blob = _blob(rng, (height, width), centre, max(2.0, rng.uniform(1.0, 2.5) * unit), 1)
+                blob = np.zeros((height, width), np.uint8)
+                cv2.circle(blob, centre, max(2, int(round(rng.uniform(1.5, 3.0) * unit))), 1, thickness=-1)
+                blob = blob.astype(bool)
             elif lesion == "HE":
                 blob = _blob(rng, (height, width), centre, max(3.0, rng.uniform(4, 15) * unit), 3)
             elif lesion == "EX":

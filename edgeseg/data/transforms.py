@@ -89,13 +89,19 @@ def resize_mask(
 ) -> tuple[np.ndarray, MaskResizeStats]:
     """Resize a boolean (H, W) mask to ``size`` = (width, height), keeping tiny lesions.
 
-    The resized mask is the pixels at least half covered by lesion (area-weighted coverage),
-    which keeps the area of large lesions. A microaneurysm a few pixels wide can fall below half
+    Shrinking, the resized mask is the pixels at least half covered by lesion (area-weighted
+    coverage), which keeps the area of large lesions; enlarging, it is the bilinearly
+    interpolated mask at one half, the interpolation :func:`resize_image` uses for the image. A microaneurysm a few pixels wide can fall below half
     of every output pixel and vanish; with ``keep_components`` each component that vanished gets
     the output pixel at its centroid back. The returned stats count the components that still
     overlap the resized mask (mapped back to the input grid), with and without that rescue.
     """
     source = mask.astype(np.uint8)
+    if size[0] >= mask.shape[1] and size[1] >= mask.shape[0]:
+        # Enlarging: interpolate exactly as resize_image does, so that mask and image agree.
+        enlarged = cv2.resize(source.astype(np.float32), size, interpolation=cv2.INTER_LINEAR) >= 0.5
+        components = cv2.connectedComponents(source, connectivity=8)[0] - 1
+        return enlarged, MaskResizeStats(components, components, components)
     count, labels, _, centroids = cv2.connectedComponentsWithStats(source, connectivity=8)
     coverage = cv2.resize(source.astype(np.float32), size, interpolation=cv2.INTER_AREA)
     resized = coverage >= 0.5

@@ -38,7 +38,7 @@ from edgeseg.train.preprocessing import Preprocessing, mean_std
 from edgeseg.train.recipes import Recipe, Stage, get_recipe
 from edgeseg.train.runlog import RunLog
 from edgeseg.train.tasks import StepContext, build_task
-from edgeseg.train.validation import split_train_val, validate
+from edgeseg.train.validation import recalibrate_batchnorm, split_train_val, validate
 
 CONFIG = "config.json"
 RESUME = "resume.safetensors"
@@ -69,6 +69,7 @@ class TrainOptions:
     max_iterations: int | None = None
     checkpoint_every: int | None = None
     checkpoint_minutes: float = 5.0
+    precise_bn_images: int = 32
     model_options: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
     command: str = ""
@@ -355,6 +356,9 @@ class Trainer:
                 metrics: dict[str, float] = {}
                 last_epoch_of_run = stage_index == len(recipe.stages) - 1 and epoch + 1 == stage.epochs
                 if info.is_main and val_items and ((epoch + 1) % recipe.val_every == 0 or last_epoch_of_run):
+                    if options.precise_bn_images:
+                        calibration = train_items[: options.precise_bn_images]
+                        recalibrate_batchnorm(model, calibration, preprocessing, device, recipe.batch_size)
                     metrics = validate(model, val_items, preprocessing, lesions, device, data.graded_val)
                     if metrics["mean"] > best["mean"]:
                         best = {"mean": metrics["mean"], "epoch": self._global_epoch(stage_index, epoch), "metrics": metrics}

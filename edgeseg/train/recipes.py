@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from edgeseg.data.transforms import TrainAugment
 from edgeseg.errors import EdgesegError
 from edgeseg.train.schedules import Schedule
 
@@ -23,18 +24,6 @@ class Optimizer:
     lr: float = 1e-3
     weight_decay: float = 0.0
     momentum: float = 0.9
-
-
-@dataclass(frozen=True)
-class Augment:
-    """Options of :class:`edgeseg.data.transforms.TrainAugment` for a recipe."""
-
-    affine_probability: float = 0.5
-    max_angle: float = 15.0
-    max_shift: float = 0.1
-    scale_range: tuple[float, float] = (0.9, 1.1)
-    crop: int | None = None
-    lesion_probability: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -64,7 +53,7 @@ class Recipe:
     size: int
     batch_size: int
     clahe: bool = False
-    augment: Augment = field(default_factory=Augment)
+    augment: TrainAugment = field(default_factory=TrainAugment)
     val_every: int = 5
     data: str = "segmentation"
 
@@ -121,7 +110,7 @@ _U2_STAGE = Stage(
     Optimizer("adam", 1e-3, weight_decay=1e-4),
     Schedule("step", start=115, every=15, factor=0.75),
 )
-_U2_AUGMENT = Augment(affine_probability=1.0, max_angle=90.0, max_shift=0.1, scale_range=(0.6, 1.4))
+_U2_AUGMENT = TrainAugment(affine_probability=1.0, max_angle=90.0, max_shift=0.1, scale_range=(0.6, 1.4))
 _U2_PAPER = "003 Lightweight U²-Net (U²-XS-Net) for mobile DR screening"
 
 for _model, _label in (("u2xs", "U²-XS-Net"), ("u2net", "U²-Net")):
@@ -156,7 +145,7 @@ for _model, _label in (("u2xs", "U²-XS-Net"), ("u2net", "U²-Net")):
 # HED trains with lr 2e-4 as in the authors' public code: VGG-16 has no batch norm and
 # diverges at 0.03.
 _DUAL_PAPER = "000 Dual2Net: dual-branch network with dual-sampling modulated Dice loss"
-_DUAL_AUGMENT = Augment(affine_probability=0.0)  # 90/180/270-degree rotations and flips only
+_DUAL_AUGMENT = TrainAugment(affine_probability=0.0)  # 90/180/270-degree rotations and flips only
 for _base in ("pspnet", "deeplabv3", "hed"):
     _optimizer = Optimizer("sgd", 2e-4 if _base == "hed" else 0.03, weight_decay=5e-4, momentum=0.9)
     add_recipe(

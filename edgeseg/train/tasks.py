@@ -8,6 +8,7 @@ the rest: devices, mixed precision, DDP, accumulation, checkpoints.
 from __future__ import annotations
 
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,15 +49,8 @@ def build_loss(stage: Stage) -> Callable:
 
 
 def make_augment(recipe: Recipe, crop: int | None) -> TrainAugment:
-    options = recipe.augment
-    return TrainAugment(
-        affine_probability=options.affine_probability,
-        max_angle=options.max_angle,
-        max_shift=options.max_shift,
-        scale_range=tuple(options.scale_range),
-        crop=crop if crop is not None else options.crop,
-        lesion_probability=options.lesion_probability,
-    )
+    """The recipe's augmentation, cropping to ``crop`` pixels when given (``--crop``)."""
+    return recipe.augment if crop is None else dataclasses.replace(recipe.augment, crop=crop)
 
 
 class SegmentationTask:

@@ -29,6 +29,41 @@ def split_train_val(count: int, fraction: float, seed: int) -> tuple[list[int], 
     return sorted(order[size:].tolist()), sorted(order[:size].tolist())
 
 
+@torch.no_grad()
+def recalibrate_batchnorm(
+    model: nn.Module, items: Sequence[CachedImage], preprocessing: Preprocessing, device: torch.device, batch: int = 4
+) -> int:
+    """Recompute every BatchNorm's running statistics on whole training images ("precise BN").
+
+    Training on lesion-biased crops and small batches leaves running statistics that follow
+    the last few crops (momentum 0.1) and differ from those of whole photographs; evaluated
+    with them, a model can lose most of its microaneurysm AUPR (measured: 0.41 against 0.84
+    with batch statistics). The statistics are replaced by the exact average over ``items``,
+    preprocessed exactly as at inference. Weights are untouched. Returns the number of layers.
+    """
+    layers = [module for module in model.modules() if isinstance(module, nn.modules.batchnorm._BatchNorm)]
+    if not layers or not items:
+        return 0
+    was_training = model.training
+    momenta = [layer.momentum for layer in layers]
+    for layer in layers:
+        layer.reset_running_stats()
+        layer.momentum = None  # cumulative average over all batches
+    model.train()
+    batch = max(2, batch)
+    starts = list(range(0, len(items), batch))
+    if len(starts) > 1 and len(items) - starts[-1] == 1:
+        starts.pop()  # a last batch of one image would break BatchNorm on 1x1 maps: merge it
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(items)
+        images = [torch.from_numpy(preprocessing.normalize(item.image)) for item in items[start:end]]
+        model(torch.stack(images).to(device))
+    for layer, momentum in zip(layers, momenta):
+        layer.momentum = momentum
+    model.train(was_training)
+    return len(layers)
+
+
 def validate(
     model: nn.Module,
     items: Sequence[CachedImage],
