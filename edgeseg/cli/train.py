@@ -37,6 +37,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     parser.add_argument("--lesion", help="the lesion of a single-task (st) recipe, e.g. EX")
     parser.add_argument("--group", choices=["red", "white"], help="the lesion pair of a dual-task (dt) recipe")
+    parser.add_argument("--init", type=Path, metavar="RUN_OR_FILE", help="start from these weights (same model and lesions)")
     parser.add_argument("--max-iterations", type=int, help="stop each epoch after N iterations (smoke runs)")
     parser.add_argument("--checkpoint-every", type=int, help="also checkpoint every N optimizer steps")
     parser.add_argument("--checkpoint-minutes", type=float, default=5.0, help="checkpoint at least this often (default 5)")
@@ -80,6 +81,7 @@ def run_train(args: argparse.Namespace) -> int:
             checkpoint_every=args.checkpoint_every,
             checkpoint_minutes=args.checkpoint_minutes,
             model_options=model_options,
+            init=str(args.init) if args.init else None,
             command=command,
         )
         summary = train(options)

@@ -9,8 +9,9 @@ branching vessel tree, and the four lesion types with their typical look and siz
 - EX hard exudates: bright yellow plaques and clusters of small spots, up to about 40 px;
 - SE soft exudates: pale, fuzzy cotton-wool spots, 12 to 36 px.
 
-Lesions never overlap, so every mask pixel shows its own lesion's colour (a lesion drawn over
-another would leave the first one's mask claiming pixels it no longer colours). Sizes are given
+Lesions never overlap and keep 2 px apart, so every mask pixel shows its own lesion's colour and
+no lesion reads as part of its neighbour (a lesion drawn over another would leave the first
+one's mask claiming pixels it no longer colours). Sizes are given
 for a 512 px image and scale with the image, except that microaneurysms never
 shrink below a 2 px radius and haemorrhages and soft exudates never below 3 px, so that the
 types stay distinguishable on the small images tests use. Colour is only ever changed inside a lesion's mask, so the masks are exact.
@@ -98,6 +99,28 @@ def _blob(rng: np.random.Generator, shape: tuple[int, int], centre: tuple[int, i
     return mask.astype(bool)
 
 
+def _lesion_shape(
+    rng: np.random.Generator, lesion: str, shape: tuple[int, int], ys: np.ndarray, xs: np.ndarray, unit: float
+) -> np.ndarray:
+    """One lesion of type ``lesion`` at a random allowed position (``ys``, ``xs``)."""
+    pick = int(rng.integers(ys.size))
+    centre = (int(xs[pick]), int(ys[pick]))
+    if lesion == "MA":
+        blob = np.zeros(shape, np.uint8)
+        cv2.circle(blob, centre, max(2, int(round(rng.uniform(1.5, 3.0) * unit))), 1, thickness=-1)
+        return blob.astype(bool)
+    if lesion == "HE":
+        return _blob(rng, shape, centre, max(3.0, rng.uniform(4, 15) * unit), 3)
+    if lesion == "EX":
+        blob = np.zeros(shape, bool)
+        for _ in range(int(rng.integers(1, 6))):
+            jitter = rng.normal(0, 10 * unit, 2)
+            spot = (int(centre[0] + jitter[0]), int(centre[1] + jitter[1]))
+            blob |= _blob(rng, shape, spot, rng.uniform(2, 12) * unit, 2)
+        return blob
+    return _blob(rng, shape, centre, max(3.0, rng.uniform(6, 18) * unit), 2)
+
+
 def make_fundus(
     size: int | tuple[int, int] = 512,
     seed: int = 0,
@@ -152,23 +175,12 @@ def make_fundus(
         channel = masks[ALL_LESIONS.index(lesion)]
         ys, xs = np.nonzero(allowed)
         for _ in range(count):
-            pick = int(rng.integers(ys.size))
-            centre = (int(xs[pick]), int(ys[pick]))
-            if lesion == "MA":
-                blob = np.zeros((height, width), np.uint8)
-                cv2.circle(blob, centre, max(2, int(round(rng.uniform(1.5, 3.0) * unit))), 1, thickness=-1)
-                blob = blob.astype(bool)
-            elif lesion == "HE":
-                blob = _blob(rng, (height, width), centre, max(3.0, rng.uniform(4, 15) * unit), 3)
-            elif lesion == "EX":
-                blob = np.zeros((height, width), bool)
-                for _ in range(int(rng.integers(1, 6))):
-                    jitter = rng.normal(0, 10 * unit, 2)
-                    spot = (int(centre[0] + jitter[0]), int(centre[1] + jitter[1]))
-                    blob |= _blob(rng, (height, width), spot, rng.uniform(2, 12) * unit, 2)
-            else:
-                blob = _blob(rng, (height, width), centre, max(3.0, rng.uniform(6, 18) * unit), 2)
-            channel |= blob & allowed & ~masks[: len(LESIONS)].any(axis=0)  # lesions never overlap
+            for _attempt in range(4):  # a lesion is drawn whole, in free space, or not at all
+                occupied = cv2.dilate(masks[: len(LESIONS)].any(axis=0).astype(np.uint8), np.ones((5, 5), np.uint8))
+                blob = _lesion_shape(rng, lesion, (height, width), ys, xs, unit)
+                if not (blob & ~(allowed & ~occupied.astype(bool))).any():
+                    channel |= blob
+                    break
         if channel.any():
             colour = np.array(LESION_COLOURS[lesion], np.float64)
             strength = np.clip(cv2.GaussianBlur(channel.astype(np.float32), (0, 0), 1.0 + 2.0 * (lesion == "SE")), 0, 1)

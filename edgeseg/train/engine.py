@@ -70,6 +70,7 @@ class TrainOptions:
     checkpoint_every: int | None = None
     checkpoint_minutes: float = 5.0
     precise_bn_images: int = 32
+    init: str | None = None
     model_options: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
     command: str = ""
@@ -142,6 +143,19 @@ def _trainable(model: nn.Module, stage: Stage) -> list[nn.Parameter]:
     for parameter in model.parameters():
         parameter.requires_grad_(chosen is None or id(parameter) in chosen)
     return [parameter for parameter in model.parameters() if parameter.requires_grad]
+
+
+def _initialise(model: nn.Module, source: str) -> None:
+    """Start from the weights of another model file or run (fine-tuning, a second phase)."""
+    from edgeseg.checkpoint import load_model
+
+    donor, card = load_model(source)
+    if card["model"] != model.model_name or tuple(card["lesions"]) != tuple(model.lesions):
+        raise EdgesegError(
+            f"--init {source}: a {card['model']} model for {', '.join(card['lesions'])}, but this recipe trains "
+            f"{model.model_name} for {', '.join(model.lesions)}"
+        )
+    model.load_state_dict(donor.state_dict())
 
 
 def _amp_dtype(options: TrainOptions, device: torch.device) -> torch.dtype | None:
@@ -252,6 +266,8 @@ class Trainer:
         barrier(info)
         torch.manual_seed(options.seed)
         model = create(recipe.model, **recipe.model_options)
+        if options.init and not self.resume:
+            _initialise(model, options.init)
         lesions = tuple(model.lesions)
         data = self._load_data(lesions)
         train_items, val_items, preprocessing, manifest = data.train, data.val, data.preprocessing, data.manifest

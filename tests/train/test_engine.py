@@ -158,4 +158,19 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(synthet
     actual = _parameters(tmp_path / "ddp" / "last.safetensors")
     assert expected.keys() == actual.keys()
     worst = max(float((expected[key] - actual[key]).abs().max()) for key in expected)
+    print(f"DDP vs single process: max parameter difference {worst:.2e}")
     assert worst < 1e-5, worst
+
+
+def test_init_starts_from_another_runs_weights(synthetic_root, tmp_path):
+    train(_options(synthetic_root, tmp_path / "first"))
+    first = load_file(str(tmp_path / "first" / "last.safetensors"))
+    train(_options(synthetic_root, tmp_path / "second", init=str(tmp_path / "first"), max_iterations=1, val_fraction=0.0))
+    second = load_file(str(tmp_path / "second" / "last.safetensors"))
+    weights = [key for key in first if key.endswith(".weight")]
+    moved = max(float((first[key] - second[key]).abs().max()) for key in weights)
+    assert 0 < moved < 0.01  # one Adam step (lr 1e-3) away from the initial weights
+    fresh = load_file(str(tmp_path / "first" / "best.safetensors"))
+    assert fresh.keys() == second.keys()
+    with pytest.raises(EdgesegError, match="--init .* but this recipe trains"):
+        train(_options(synthetic_root, tmp_path / "third", recipe="u2xs-st", init=str(tmp_path / "first")))
