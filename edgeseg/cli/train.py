@@ -24,6 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue the run in RUN_DIR")
     parser.add_argument("--epochs", type=int, help="total epochs (stages keep their proportions)")
     parser.add_argument("--size", type=int, help="input size in pixels (square), overriding the recipe's")
+    parser.add_argument("--lr", type=float, help="learning rate of the first stage (later stages keep their ratio)")
     parser.add_argument("--batch-size", type=int, help="images per process and accumulation step")
     parser.add_argument("--accumulate", type=int, default=1, help="gradient accumulation steps (default 1)")
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
@@ -82,6 +83,7 @@ def run_train(args: argparse.Namespace) -> int:
             checkpoint_minutes=args.checkpoint_minutes,
             model_options=model_options,
             init=str(args.init) if args.init else None,
+            lr=args.lr,
             command=command,
         )
         summary = train(options)

@@ -71,6 +71,7 @@ class TrainOptions:
     checkpoint_minutes: float = 5.0
     precise_bn_images: int = 32
     init: str | None = None
+    lr: float | None = None
     model_options: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
     command: str = ""
@@ -116,6 +117,12 @@ def resolve_recipe(options: TrainOptions) -> Recipe:
         updates["val_every"] = options.val_every
     if options.model_options:
         updates["model_options"] = {**recipe.model_options, **options.model_options}
+    if options.lr is not None:  # the first stage's rate becomes lr; later stages keep their ratio to it
+        ratio = options.lr / recipe.stages[0].optimizer.lr
+        updates["stages"] = tuple(
+            dataclasses.replace(stage, optimizer=dataclasses.replace(stage.optimizer, lr=stage.optimizer.lr * ratio))
+            for stage in recipe.stages
+        )
     return dataclasses.replace(recipe, **updates)
 
 

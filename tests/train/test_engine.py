@@ -174,3 +174,10 @@ def test_init_starts_from_another_runs_weights(synthetic_root, tmp_path):
     assert fresh.keys() == second.keys()
     with pytest.raises(EdgesegError, match="--init .* but this recipe trains"):
         train(_options(synthetic_root, tmp_path / "third", recipe="u2xs-st", init=str(tmp_path / "first")))
+
+
+def test_lr_override_keeps_the_ratio_between_stages():
+    from edgeseg.train.engine import resolve_recipe
+
+    recipe = resolve_recipe(TrainOptions(recipe="redseg", data=".", out=".", lr=1e-3))
+    assert [stage.optimizer.lr for stage in recipe.stages] == pytest.approx([1e-3, 1e-4])
