@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from edgeseg import __version__
-from edgeseg.cli import data, evaluate, models, predict, train
+from edgeseg.cli import data, distill, evaluate, export, models, predict, train
 from edgeseg.errors import EdgesegError
 
-COMMANDS = (data, models, train, predict, evaluate)
+COMMANDS = (data, models, train, distill, predict, evaluate, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

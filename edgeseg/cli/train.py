@@ -19,6 +19,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--list-recipes", action="store_true", help="print the recipes and exit")
     parser.add_argument("--recipe", help="recipe name (see --list-recipes)")
+    add_training_arguments(parser)
+    parser.set_defaults(handler=run_train)
+
+
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options `edgeseg train` and `edgeseg distill` share."""
     parser.add_argument("--data", type=Path, help="data set folder (edgeseg data prepare output, or IDRiD)")
     parser.add_argument("--out", type=Path, help="run folder to create (default runs/<recipe>)")
     parser.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue the run in RUN_DIR")
@@ -42,56 +48,62 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-iterations", type=int, help="stop each epoch after N iterations (smoke runs)")
     parser.add_argument("--checkpoint-every", type=int, help="also checkpoint every N optimizer steps")
     parser.add_argument("--checkpoint-minutes", type=float, default=5.0, help="checkpoint at least this often (default 5)")
-    parser.set_defaults(handler=run_train)
+
+
+def training_options(args: argparse.Namespace, recipe: str, **extra):
+    """:class:`TrainOptions` from the shared command-line options."""
+    from edgeseg.train import TrainOptions
+
+    model_options = {key: value for key, value in (("lesion", args.lesion), ("group", args.group)) if value}
+    return TrainOptions(
+        recipe=recipe,
+        data=str(args.data),
+        out=str(args.out or Path("runs") / recipe),
+        epochs=args.epochs,
+        size=args.size,
+        batch_size=args.batch_size,
+        accumulate=args.accumulate,
+        device=args.device,
+        amp=args.amp,
+        seed=args.seed,
+        val_fraction=args.val_fraction,
+        val_every=args.val_every,
+        crop=args.crop,
+        workers=args.workers,
+        threads=args.threads,
+        compile=args.compile,
+        max_iterations=args.max_iterations,
+        checkpoint_every=args.checkpoint_every,
+        checkpoint_minutes=args.checkpoint_minutes,
+        model_options=model_options,
+        init=str(args.init) if args.init else None,
+        lr=args.lr,
+        command="edgeseg " + " ".join(shlex.quote(part) for part in sys.argv[1:]),
+        **extra,
+    )
 
 
 def run_train(args: argparse.Namespace) -> int:
     from edgeseg.errors import EdgesegError
     from edgeseg.report import text_table
-    from edgeseg.train import TrainOptions, list_recipes, resume, train
+    from edgeseg.train import list_recipes, resume, train
 
     if args.list_recipes:
         rows = [[r.name, r.model, r.size, r.epochs, r.description] for r in list_recipes()]
         print(text_table(["Recipe", "Model", "Size", "Epochs", "Description"], rows))
         return 0
-    command = "edgeseg " + " ".join(shlex.quote(part) for part in sys.argv[1:])
     if args.resume:
         summary = resume(args.resume, epochs=args.epochs, threads=args.threads, workers=args.workers, progress=True)
     else:
         if not args.recipe or not args.data:
             raise EdgesegError("--recipe and --data are required (or --resume RUN_DIR, or --list-recipes)")
-        model_options = {key: value for key, value in (("lesion", args.lesion), ("group", args.group)) if value}
-        options = TrainOptions(
-            recipe=args.recipe,
-            data=str(args.data),
-            out=str(args.out or Path("runs") / args.recipe),
-            epochs=args.epochs,
-            size=args.size,
-            batch_size=args.batch_size,
-            accumulate=args.accumulate,
-            device=args.device,
-            amp=args.amp,
-            seed=args.seed,
-            val_fraction=args.val_fraction,
-            val_every=args.val_every,
-            crop=args.crop,
-            workers=args.workers,
-            threads=args.threads,
-            compile=args.compile,
-            max_iterations=args.max_iterations,
-            checkpoint_every=args.checkpoint_every,
-            checkpoint_minutes=args.checkpoint_minutes,
-            model_options=model_options,
-            init=str(args.init) if args.init else None,
-            lr=args.lr,
-            command=command,
-        )
+        options = training_options(args, args.recipe)
         summary = train(options)
-    _print_summary(summary, text_table)
+    print_summary(summary, text_table)
     return 0
 
 
-def _print_summary(summary, text_table) -> None:
+def print_summary(summary, text_table) -> None:
     metrics = summary.best_metrics
     print(f"Run folder: {summary.run_dir}  ({summary.epochs_done} epochs this session, {summary.seconds_per_epoch:.1f} s per epoch)")
     if metrics:

@@ -136,14 +136,15 @@ def rot90_flip(
 
 
 def affine(
-    image: np.ndarray, masks: np.ndarray, angle: float, scale: float, shift: tuple[float, float]
+    image: np.ndarray, masks: np.ndarray, angle: float, scale: float, shift: tuple[float, float], threshold: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rotate by ``angle`` degrees about the centre, scale, and shift by a fraction of the size.
 
     The image and the masks are interpolated bilinearly with the same matrix, and the masks
     thresholded at one half, so that a lesion's boundary stays where its colour is (nearest
     neighbour would shift the boundary of a 3-pixel microaneurysm by up to a pixel). Pixels moved
-    in from outside are black (image) and background (masks).
+    in from outside are black (image) and background (masks). ``threshold=False`` keeps soft
+    maps (a teacher's probabilities) interpolated instead.
     """
     height, width = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((width / 2 - 0.5, height / 2 - 0.5), angle, scale)
@@ -151,12 +152,39 @@ def affine(
     matrix[1, 2] += shift[1] * height
     warped = cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR)
     warped_masks = np.stack(
-        [
-            cv2.warpAffine(channel.astype(np.float32), matrix, (width, height), flags=cv2.INTER_LINEAR) >= 0.5
-            for channel in masks
-        ]
-    ).astype(masks.dtype)
-    return warped, warped_masks
+        [cv2.warpAffine(channel.astype(np.float32), matrix, (width, height), flags=cv2.INTER_LINEAR) for channel in masks]
+    )
+    return warped, (warped_masks >= 0.5).astype(masks.dtype) if threshold else warped_masks.astype(masks.dtype)
+
+
+def crop_window(masks: np.ndarray, crop: int, rng: np.random.Generator, lesion_probability: float = 0.5) -> tuple[slice, slice]:
+    """The (rows, columns) of a ``crop`` x ``crop`` window, centred near a lesion pixel with
+    ``lesion_probability`` (see :func:`lesion_biased_crop`); ``masks`` at least ``crop`` a side."""
+    height, width = masks.shape[1:]
+    present = [index for index in range(masks.shape[0]) if masks[index].any()]
+    if present and rng.random() < lesion_probability:
+        channel = present[int(rng.integers(len(present)))]
+        ys, xs = np.nonzero(masks[channel])
+        pick = int(rng.integers(ys.size))
+        centre_y, centre_x = int(ys[pick]), int(xs[pick])
+        top = int(np.clip(centre_y - crop // 2 + rng.integers(-crop // 4, crop // 4 + 1), 0, height - crop))
+        left = int(np.clip(centre_x - crop // 2 + rng.integers(-crop // 4, crop // 4 + 1), 0, width - crop))
+    else:
+        top = int(rng.integers(height - crop + 1))
+        left = int(rng.integers(width - crop + 1))
+    return slice(top, top + crop), slice(left, left + crop)
+
+
+def _pad_to(array: np.ndarray, crop: int, channels_first: bool) -> np.ndarray:
+    """Zero-pad an image (H, W, C) or a stack (L, H, W) to at least ``crop`` a side."""
+    height, width = array.shape[1:3] if channels_first else array.shape[:2]
+    pad = [(0, max(0, crop - height)), (0, max(0, crop - width))]
+    return np.pad(array, [(0, 0), *pad] if channels_first else [*pad, (0, 0)]) if pad[0][1] or pad[1][1] else array
+
+
+def _cut(array: np.ndarray, window: tuple[slice, slice], crop: int, channels_first: bool) -> np.ndarray:
+    padded = _pad_to(array, crop, channels_first)
+    return np.ascontiguousarray(padded[(slice(None), *window)] if channels_first else padded[window])
 
 
 def lesion_biased_crop(
@@ -172,28 +200,8 @@ def lesion_biased_crop(
     pixels uniformly, so rare small lesions (microaneurysms) are seen as often as large ones.
     Images smaller than ``crop`` are zero-padded first.
     """
-    height, width = image.shape[:2]
-    pad_y, pad_x = max(0, crop - height), max(0, crop - width)
-    if pad_y or pad_x:
-        image = np.pad(image, ((0, pad_y), (0, pad_x), (0, 0)))
-        masks = np.pad(masks, ((0, 0), (0, pad_y), (0, pad_x)))
-        height, width = image.shape[:2]
-    present = [index for index in range(masks.shape[0]) if masks[index].any()]
-    if present and rng.random() < lesion_probability:
-        channel = present[int(rng.integers(len(present)))]
-        ys, xs = np.nonzero(masks[channel])
-        pick = int(rng.integers(ys.size))
-        centre_y, centre_x = int(ys[pick]), int(xs[pick])
-        top = int(np.clip(centre_y - crop // 2 + rng.integers(-crop // 4, crop // 4 + 1), 0, height - crop))
-        left = int(np.clip(centre_x - crop // 2 + rng.integers(-crop // 4, crop // 4 + 1), 0, width - crop))
-    else:
-        top = int(rng.integers(height - crop + 1))
-        left = int(rng.integers(width - crop + 1))
-    window = (slice(top, top + crop), slice(left, left + crop))
-    return (
-        np.ascontiguousarray(image[window]),
-        np.ascontiguousarray(masks[(slice(None), *window)]),
-    )
+    window = crop_window(_pad_to(masks, crop, True), crop, rng, lesion_probability)
+    return _cut(image, window, crop, False), _cut(masks, window, crop, True)
 
 
 @dataclass(frozen=True)
@@ -215,7 +223,19 @@ class TrainAugment:
     def __call__(
         self, image: np.ndarray, masks: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
-        image, masks = rot90_flip(image, masks, int(rng.integers(4)), bool(rng.integers(2)))
+        image, masks, _ = self.with_soft_maps(image, masks, None, rng)
+        return image, masks
+
+    def with_soft_maps(
+        self, image: np.ndarray, masks: np.ndarray, soft: np.ndarray | None, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The same augmentation, also applied to ``soft`` (K, H, W) float maps, which are
+        interpolated but never thresholded (a teacher's probabilities in distillation)."""
+        rotations, flip = int(rng.integers(4)), bool(rng.integers(2))
+        rotated_image, masks = rot90_flip(image, masks, rotations, flip)
+        if soft is not None:
+            soft = rot90_flip(image, soft, rotations, flip)[1]
+        image = rotated_image
         if rng.random() < self.affine_probability:
             angle = float(rng.uniform(-self.max_angle, self.max_angle))
             scale = float(rng.uniform(*self.scale_range))
@@ -223,7 +243,12 @@ class TrainAugment:
                 float(rng.uniform(-self.max_shift, self.max_shift)),
                 float(rng.uniform(-self.max_shift, self.max_shift)),
             )
+            if soft is not None:
+                soft = affine(image, soft, angle, scale, shift, threshold=False)[1]
             image, masks = affine(image, masks, angle, scale, shift)
         if self.crop is not None:
-            image, masks = lesion_biased_crop(image, masks, self.crop, rng, self.lesion_probability)
-        return image, masks
+            window = crop_window(_pad_to(masks, self.crop, True), self.crop, rng, self.lesion_probability)
+            image, masks = _cut(image, window, self.crop, False), _cut(masks, window, self.crop, True)
+            if soft is not None:
+                soft = _cut(soft, window, self.crop, True)
+        return image, masks, soft

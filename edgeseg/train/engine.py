@@ -72,6 +72,8 @@ class TrainOptions:
     precise_bn_images: int = 32
     init: str | None = None
     lr: float | None = None
+    teachers: list[str] = field(default_factory=list)
+    distill_weight: float = 1.0
     model_options: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
     command: str = ""
@@ -85,7 +87,8 @@ class TrainOptions:
 @dataclass
 class TrainingData:
     """Cached images: the training and validation parts of the training split, the graded
-    images without masks (SUNet), the fitted preprocessing, and the data set's manifest."""
+    images without masks (SUNet), the fitted preprocessing, the data set's manifest, its folder
+    and the model's lesion channels."""
 
     train: list
     val: list
@@ -93,6 +96,8 @@ class TrainingData:
     graded_val: list
     preprocessing: Preprocessing
     manifest: dict | None
+    root: str = ""
+    lesions: tuple[str, ...] = ()
 
 
 @dataclass
@@ -123,6 +128,10 @@ def resolve_recipe(options: TrainOptions) -> Recipe:
             dataclasses.replace(stage, optimizer=dataclasses.replace(stage.optimizer, lr=stage.optimizer.lr * ratio))
             for stage in recipe.stages
         )
+    if options.teachers:  # distillation recipes take their teachers from the options
+        stages = updates.get("stages", recipe.stages)
+        teaching = {"teachers": list(options.teachers), "weight": options.distill_weight}
+        updates["stages"] = tuple(dataclasses.replace(stage, loss_options={**stage.loss_options, **teaching}) for stage in stages)
     return dataclasses.replace(recipe, **updates)
 
 
@@ -230,7 +239,7 @@ class Trainer:
             graded_train, graded_val = [graded[i] for i in kept], [graded[i] for i in held]
         mean, std = mean_std([item.image for item in train_items + graded_train])
         preprocessing = dataclasses.replace(geometry, mean=mean, std=std)
-        return TrainingData(train_items, val_items, graded_train, graded_val, preprocessing, read_manifest(options.data))
+        return TrainingData(train_items, val_items, graded_train, graded_val, preprocessing, read_manifest(options.data), options.data, lesions)
 
     def _card(self, model: nn.Module, preprocessing: Preprocessing, manifest: dict | None, position: dict, metrics: dict) -> dict:
         source = (manifest or {}).get("source", {})

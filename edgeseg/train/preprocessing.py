@@ -69,6 +69,17 @@ class Preprocessing:
             out[index] = resize_mask(square, (self.size, self.size))[0]
         return out
 
+    def maps_to_square(self, image: np.ndarray, maps: np.ndarray) -> np.ndarray:
+        """(L, H, W) float maps of ``image`` (probabilities) through the same crop and pad,
+        area-resized to (L, size, size) float32."""
+        box, _, _ = self.geometry(image)
+        out = np.zeros((maps.shape[0], self.size, self.size), np.float32)
+        for index, channel in enumerate(maps):
+            cropped = box.crop(channel.astype(np.float32))
+            square = pad_to_square(cropped)[0] if self.pad_square else cropped
+            out[index] = resize_image(square, (self.size, self.size))
+        return out
+
     def normalize(self, square: np.ndarray) -> np.ndarray:
         """(3, size, size) float32 network input from a preprocessed square image."""
         return normalize(square, self.mean, self.std)

@@ -121,7 +121,7 @@ for _model, _label in (("u2xs", "U²-XS-Net"), ("u2net", "U²-Net")):
     ):
         if _model == "u2net" and _mode == "dt":
             continue
-        add_recipe(
+        _recipe = add_recipe(
             Recipe(
                 name=f"{_model}-{_mode}",
                 description=f"{_label} {_mode.upper()} mode, {_what}: focal-BCE + Dice, deep supervision, 512 px, CLAHE",
@@ -136,6 +136,17 @@ for _model, _label in (("u2xs", "U²-XS-Net"), ("u2net", "U²-Net")):
                 val_every=5,
             )
         )
+        if _model == "u2xs":  # the student of `edgeseg distill`
+            add_recipe(
+                replace(
+                    _recipe,
+                    name=f"distill-{_model}-{_mode}",
+                    description=f"{_label} {_mode.upper()} student distilled from --teacher runs: its loss on the masks plus "
+                    "the same loss on the teachers' probabilities",
+                    paper=_U2_PAPER + "; knowledge distillation after Hinton et al. 2015",
+                    stages=(replace(_U2_STAGE, step="distill"),),
+                )
+            )
 
 
 # --- Dual2Net and its single-branch baselines (paper 000) ------------------------------------

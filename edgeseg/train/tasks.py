@@ -278,6 +278,10 @@ TASKS: dict[str, type] = {
 
 def build_task(recipe: Recipe, stage: Stage, data: Any, seed: int, crop: int | None) -> Any:
     """The task of ``stage``, on ``data`` (:class:`edgeseg.train.engine.TrainingData`)."""
+    if stage.step == "distill":  # defined on top of SegmentationTask, in its own module
+        from edgeseg.train.distill import DistillationTask
+
+        return DistillationTask(recipe, stage, data, seed, crop)
     if stage.step not in TASKS:
         raise EdgesegError(f"stage {stage.name!r}: unknown step {stage.step!r}")
     return TASKS[stage.step](recipe, stage, data, seed, crop)

@@ -15,7 +15,7 @@ OPTIONS = {"localglobal": {"base_channels": 4, "global_size": 64, "patch_size": 
 
 
 @pytest.mark.parametrize("name", RECIPES)
-def test_two_iterations_per_stage(name, synthetic_root, tmp_path):
+def test_two_iterations_per_stage(name, synthetic_root, tmp_path, tiny_model_file):
     options = TrainOptions(
         recipe=name,
         data=str(synthetic_root),
@@ -28,6 +28,7 @@ def test_two_iterations_per_stage(name, synthetic_root, tmp_path):
         device="cpu",
         progress=False,
         model_options=OPTIONS.get(name, {}),
+        teachers=[str(tiny_model_file)] if name.startswith("distill-") else [],
     )
     summary = train(options)
     assert summary.epochs_done >= 1

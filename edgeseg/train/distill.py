@@ -1,0 +1,106 @@
+"""Knowledge distillation: a student (U²-XS-Net) learns from the ground truth and from trained
+teachers' probabilities.
+
+Loss per step: ``L = L_student(output, masks) + weight * L_student(output[:, taught], soft)``,
+the student's own recipe loss (U²-XS-Net: focal BCE + Dice with deep supervision, paper 003)
+applied a second time with the teachers' probability maps as soft targets, on the lesion
+channels some teacher predicts (Hinton et al. 2015 use the same idea with a cross-entropy on
+soft targets; focal BCE and Dice both accept soft targets).
+
+Teachers are any edgeseg runs or model files: each runs once per training image with its *own*
+preprocessing (its size, CLAHE, normalisation), exactly as `edgeseg predict` runs it, and its
+probabilities are mapped into the student's square. Several teachers may each cover some lesions
+(a teacher per lesion); where two cover the same lesion their probabilities are averaged. The
+soft maps are then augmented with the image and masks (same rotation, flip, warp and crop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from edgeseg.data.datasets import open_split
+from edgeseg.errors import EdgesegError
+from edgeseg.losses import DeepSupervision
+from edgeseg.train.datasets import AugmentedSegmentation, CachedImage
+from edgeseg.train.preprocessing import Preprocessing
+from edgeseg.train.tasks import LOSSES, SegmentationTask, StepContext, make_augment
+
+
+def teacher_maps(
+    teachers: list[str], items: list[CachedImage], root: str, lesions: tuple[str, ...], preprocessing: Preprocessing
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The teachers' averaged probabilities on each training image, in the student's square.
+
+    Returns (taught channel indices into ``lesions``, one (K, S, S) float32 array per item).
+    """
+    from tqdm import tqdm
+
+    from edgeseg.predict import Predictor
+
+    predictors = [Predictor(path) for path in teachers]
+    taught = [index for index, lesion in enumerate(lesions) if any(lesion in p.lesions for p in predictors)]
+    if not taught:
+        raise EdgesegError(f"no teacher predicts any of the student's lesions {', '.join(lesions)}")
+    by_stem = {sample.stem: sample for sample in open_split(root, "train")}
+    maps = []
+    for item in tqdm(items, desc="teachers", unit="img", leave=False, disable=None):
+        image = by_stem[item.stem].load_image()
+        total = np.zeros((len(taught), preprocessing.size, preprocessing.size), np.float32)
+        count = np.zeros(len(taught), np.float32)
+        for predictor in predictors:
+            probabilities = predictor.predict(image).probabilities
+            for slot, index in enumerate(taught):
+                if lesions[index] in predictor.lesions:
+                    channel = probabilities[predictor.lesions.index(lesions[index])]
+                    total[slot] += preprocessing.maps_to_square(image, channel[None])[0]
+                    count[slot] += 1
+        maps.append(total / count[:, None, None])
+    return np.asarray(taught), maps
+
+
+class _SoftTargetDataset(torch.utils.data.Dataset):
+    """Keys (index, epoch, slot) -> (image, masks, soft targets), augmented alike."""
+
+    def __init__(self, plain: AugmentedSegmentation, soft: list[np.ndarray]) -> None:
+        self.plain, self.soft = plain, soft
+
+    def __len__(self) -> int:
+        return len(self.plain)
+
+    def __getitem__(self, key: tuple[int, int, int]) -> tuple[torch.Tensor, ...]:
+        index, epoch, slot = key
+        item = self.plain.items[index]
+        rng = np.random.default_rng([self.plain.seed, epoch, slot, index])
+        image, masks, soft = self.plain.augment.with_soft_maps(item.image, item.masks, self.soft[index], rng)
+        return (torch.from_numpy(self.plain.preprocessing.normalize(image)), torch.from_numpy(masks.astype(np.float32)),
+                torch.from_numpy(np.ascontiguousarray(soft, np.float32)))
+
+
+class DistillationTask(SegmentationTask):
+    """Distillation step: the stage's ``loss_options`` carry ``teachers`` (paths) and ``weight``."""
+
+    def __init__(self, recipe: Any, stage: Any, data: Any, seed: int, crop: int | None = None) -> None:
+        options = dict(stage.loss_options)
+        teachers, self.weight = options.pop("teachers", []), float(options.pop("weight", 1.0))
+        if not teachers:
+            raise EdgesegError(f"recipe {recipe.name!r} distils from teachers: pass --teacher RUN_DIR[,RUN_DIR...]")
+        self.loss_options = options
+        super().__init__(recipe, stage, data, seed, crop)
+        self.taught, soft = teacher_maps(teachers, data.train, data.root, data.lesions, data.preprocessing)
+        self.dataset = _SoftTargetDataset(AugmentedSegmentation(data.train, data.preprocessing, make_augment(recipe, crop), seed), soft)
+        base = LOSSES[stage.loss](**options).base
+        taught = torch.as_tensor(self.taught)
+        self.distillation = DeepSupervision(lambda logits, target: base(logits[:, taught.to(logits.device)], target))
+
+    def make_loss(self) -> Callable:
+        return LOSSES[self.stage.loss](**self.loss_options)
+
+    def compute_loss(self, model: nn.Module, batch: Any, context: StepContext) -> torch.Tensor:
+        images, masks, soft = batch
+        output = model(images)
+        return self.loss(output, masks) + self.weight * self.distillation(output, soft)

@@ -1,0 +1,23 @@
+"""The exported module: pixels in, the card's normalisation inside, probabilities out."""
+
+from __future__ import annotations
+
+import torch
+
+from edgeseg.checkpoint import load_model
+from edgeseg.export.module import PixelsToProbabilities, with_layout
+from edgeseg.train.preprocessing import Preprocessing
+
+
+def test_pixels_in_equals_normalised_input_to_the_network(tiny_model_file):
+    model, card = load_model(tiny_model_file)
+    preprocessing = Preprocessing.from_dict(card["preprocessing"])
+    module = PixelsToProbabilities(model, preprocessing).eval()
+    pixels = torch.rand(1, 3, 64, 64) * 255
+    mean = torch.tensor(preprocessing.mean).view(1, 3, 1, 1)
+    std = torch.tensor(preprocessing.std).view(1, 3, 1, 1)
+    with torch.no_grad():
+        expected = torch.sigmoid(model((pixels / 255 - mean) / std))
+        assert torch.allclose(module(pixels), expected, atol=1e-6)
+        nhwc = with_layout(module, "nhwc")(pixels.permute(0, 2, 3, 1))
+    assert torch.allclose(nhwc.permute(0, 3, 1, 2), expected, atol=1e-6)
