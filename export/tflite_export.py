@@ -4,7 +4,8 @@ ai-edge-quantizer for the other precisions.
 - fp16: weights cast to float16 (weight-only, float compute);
 - int8: static int8 weights and activations calibrated on real fundus squares, with the graph's
   input and output kept float (the quantizer's INPUT/OUTPUT ops set to no quantization), so apps
-  feed pixels and read probabilities without handling scale and zero point;
+  feed pixels and read probabilities without handling scale and zero point, and the final
+  sigmoid in float (an 8-bit sigmoid has 256 output levels whose ties cost average precision);
 - int8-dynamic: int8 weights, activations quantized at run time (float IO).
 
 Named signature ``serving_default``: input ``image``, output ``lesion_probs``. The NHWC layout
@@ -49,8 +50,8 @@ def _quantize(fp32: Path, path: Path, job: ExportJob) -> None:
         engine.load_quantization_recipe(recipe.dynamic_wi8_afp32())
     elif job.precision == "int8":
         engine.load_quantization_recipe(recipe.static_wi8_ai8())
-        for boundary in (operations.INPUT, operations.OUTPUT):
-            engine.update_quantization_recipe(regex=".*", operation_name=boundary, algorithm_key=AlgorithmName.NO_QUANTIZE)
+        for kept_float in (operations.INPUT, operations.OUTPUT, operations.LOGISTIC):
+            engine.update_quantization_recipe(regex=".*", operation_name=kept_float, algorithm_key=AlgorithmName.NO_QUANTIZE)
         samples = [{INPUT_NAME: batch.astype(np.float32)} for batch in job.calibration_batches()]
         calibration = engine.calibrate({SIGNATURE: samples})
     else:
