@@ -76,19 +76,25 @@ class Predictor:
 
     def predict(self, image: np.ndarray) -> Prediction:
         start = time.perf_counter()
-        box, (top, left), side = self.preprocessing.geometry(image)
-        square = self.preprocessing.image_to_square(image)
-        maps = self.probabilities_square(square)
-        height, width = image.shape[:2]
-        full = np.zeros((len(self.lesions), height, width), np.float32)
-        for index, channel in enumerate(maps):
-            if self.preprocessing.pad_square:
-                restored = cv2.resize(channel, (side, side), interpolation=cv2.INTER_LINEAR)
-                restored = restored[top : top + box.height, left : left + box.width]
-            else:
-                restored = cv2.resize(channel, (box.width, box.height), interpolation=cv2.INTER_LINEAR)
-            full[index, box.y0 : box.y1, box.x0 : box.x1] = restored
+        maps = self.probabilities_square(self.preprocessing.image_to_square(image))
+        full = maps_to_image(maps, self.preprocessing, image)
         return Prediction(self.lesions, full, field_of_view_mask(image), time.perf_counter() - start)
+
+
+def maps_to_image(maps: np.ndarray, preprocessing: Preprocessing, image: np.ndarray) -> np.ndarray:
+    """(L, S, S) maps of the preprocessed square back onto ``image``'s pixels (L, H, W): undo
+    the resize (bilinear), the padding and the field-of-view crop; 0 outside the crop."""
+    box, (top, left), side = preprocessing.geometry(image)
+    height, width = image.shape[:2]
+    full = np.zeros((len(maps), height, width), np.float32)
+    for index, channel in enumerate(maps):
+        if preprocessing.pad_square:
+            restored = cv2.resize(channel, (side, side), interpolation=cv2.INTER_LINEAR)
+            restored = restored[top : top + box.height, left : left + box.width]
+        else:
+            restored = cv2.resize(channel, (box.width, box.height), interpolation=cv2.INTER_LINEAR)
+        full[index, box.y0 : box.y1, box.x0 : box.x1] = restored
+    return full
 
 
 def summarise(prediction: Prediction, thresholds: dict[str, float]) -> dict:

@@ -20,8 +20,7 @@ import cv2
 import numpy as np
 
 from edgeseg.fileio import atomic_write_bytes, atomic_write_json, encode_image
-from edgeseg.train.preprocessing import Preprocessing
-
+from .metadata import metadata_preprocessing
 from .runtime import output_to_maps, square_to_input
 
 
@@ -49,7 +48,7 @@ def lesion_summary(maps: np.ndarray, lesions: tuple[str, ...], thresholds: dict[
 
 def write_golden(folder: Path, runner, metadata: dict) -> Path:
     """Write the golden vectors of the exported file ``runner`` runs into ``folder``."""
-    preprocessing = Preprocessing.from_dict(metadata["preprocessing"])
+    preprocessing = metadata_preprocessing(metadata)
     layout = metadata["input"]["layout"]
     lesions = tuple(metadata["lesions"])
     photograph = golden_photograph()

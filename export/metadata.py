@@ -82,6 +82,13 @@ def build_metadata(card: dict, source: str, target: str, precision: str, layout:
     }
 
 
+def metadata_preprocessing(metadata: dict) -> Preprocessing:
+    """The :class:`Preprocessing` an exported file expects, from its metadata."""
+    spec = metadata["preprocessing"]
+    return Preprocessing(int(spec["size"]), bool(spec["clahe"]["enabled"]), tuple(spec["mean"]), tuple(spec["std"]),
+                         bool(spec["fov_crop"]), bool(spec["pad_square"]))
+
+
 def embed_onnx(path: Path, metadata: dict) -> None:
     import onnx
 

@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from edgeseg import __version__
-from edgeseg.cli import data, distill, evaluate, export, models, predict, train
+from edgeseg.cli import bench, data, distill, evaluate, export, models, predict, train
 from edgeseg.errors import EdgesegError
 
-COMMANDS = (data, models, train, distill, predict, evaluate, export)
+COMMANDS = (data, models, train, distill, predict, evaluate, export, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,7 +30,8 @@ def run_distill(args: argparse.Namespace) -> int:
     from edgeseg.train import resume, train
 
     if args.resume:
-        summary = resume(args.resume, epochs=args.epochs, threads=args.threads, workers=args.workers, progress=True)
+        summary = resume(args.resume, epochs=args.epochs, threads=args.threads, workers=args.workers, crop=args.crop,
+                         val_every=args.val_every, progress=True)
     else:
         if not args.teacher or not args.data:
             raise EdgesegError("--teacher RUN_DIR[,RUN_DIR...] and --data DIR are required (or --resume RUN_DIR)")

@@ -37,8 +37,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--amp", action="store_true", help="mixed precision (bf16 where supported, else fp16 + scaler)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--val-fraction", type=float, default=0.15, help="share of training images held out for validation (default 0.15)")
-    parser.add_argument("--val-every", type=int, help="validate every N epochs (default: the recipe's)")
-    parser.add_argument("--crop", type=int, help="train on lesion-biased crops of this size")
+    parser.add_argument("--val-every", type=int, help="validate every N epochs (default: the recipe's; with --resume: from now on)")
+    parser.add_argument("--crop", type=int, help="train on lesion-biased crops of this size (with --resume: from now on)")
     parser.add_argument("--workers", type=int, default=0, help="data loader processes (default 0)")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
@@ -93,7 +93,8 @@ def run_train(args: argparse.Namespace) -> int:
         print(text_table(["Recipe", "Model", "Size", "Epochs", "Description"], rows))
         return 0
     if args.resume:
-        summary = resume(args.resume, epochs=args.epochs, threads=args.threads, workers=args.workers, progress=True)
+        summary = resume(args.resume, epochs=args.epochs, threads=args.threads, workers=args.workers, crop=args.crop,
+                         val_every=args.val_every, progress=True)
     else:
         if not args.recipe or not args.data:
             raise EdgesegError("--recipe and --data are required (or --resume RUN_DIR, or --list-recipes)")

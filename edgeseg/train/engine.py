@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import datetime
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -453,6 +454,10 @@ def resume(run_dir: str | Path, **overrides: Any) -> RunSummary:
     if not (run_dir / RESUME).is_file():
         raise EdgesegError(f"{run_dir}: no {RESUME} to resume from (the run saved no checkpoint yet); start it again without --resume")
     saved = read_json(run_dir / CONFIG)
-    saved.update({key: value for key, value in overrides.items() if value is not None})
+    changed = {key: value for key, value in overrides.items() if value is not None and saved.get(key) != value}
+    saved.update(changed)
     saved["out"] = str(run_dir)
-    return Trainer(TrainOptions.from_dict(saved), resume=True).run()
+    options = TrainOptions.from_dict(saved)
+    if set(changed) - {"progress"} and int(os.environ.get("RANK", "0")) == 0:  # later resumes keep the new settings
+        atomic_write_json(run_dir / CONFIG, dataclasses.asdict(options))
+    return Trainer(options, resume=True).run()

@@ -21,3 +21,15 @@ def test_pixels_in_equals_normalised_input_to_the_network(tiny_model_file):
         assert torch.allclose(module(pixels), expected, atol=1e-6)
         nhwc = with_layout(module, "nhwc")(pixels.permute(0, 2, 3, 1))
     assert torch.allclose(nhwc.permute(0, 3, 1, 2), expected, atol=1e-6)
+
+
+def test_metadata_gives_back_the_cards_preprocessing(tiny_model_file):
+    """A bug fix: the metadata's ``clahe`` is a dict, and a disabled CLAHE must stay disabled."""
+    from edgeseg.checkpoint import read_card
+    from edgeseg.export.metadata import build_metadata, metadata_preprocessing
+
+    card = read_card(tiny_model_file)
+    for clahe in (True, False):
+        card["preprocessing"]["clahe"] = clahe
+        metadata = build_metadata(card, "x", "onnx", "fp32", "nchw", 64)
+        assert metadata_preprocessing(metadata) == Preprocessing.from_dict(card["preprocessing"])

@@ -181,3 +181,11 @@ def test_lr_override_keeps_the_ratio_between_stages():
 
     recipe = resolve_recipe(TrainOptions(recipe="redseg", data=".", out=".", lr=1e-3))
     assert [stage.optimizer.lr for stage in recipe.stages] == pytest.approx([1e-3, 1e-4])
+
+
+def test_resume_overrides_are_kept_for_later_resumes(synthetic_root, tmp_path):
+    run = tmp_path / "run"
+    train(_options(synthetic_root, run, epochs=1))
+    resume(run, epochs=2, crop=32, progress=False)
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["crop"] == 32 and saved["epochs"] == 2

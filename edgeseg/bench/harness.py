@@ -1,0 +1,320 @@
+"""`edgeseg bench`: speed, memory and accuracy parity of PyTorch models and exported files.
+
+Speed: every runner runs in its own fresh process (:mod:`edgeseg.bench.worker`); ``rounds``
+rounds visit every subject in turn, in a rotated order, so that machine noise hits all of them
+alike; each visit warms up, then times ``runs`` inferences. Median, p90, min and fps come from
+all timed runs; ratios (speed-up against the reference full model and against the fp32 file of
+the same runtime) are given beside them, with their spread over the rounds.
+Memory: peak RSS of the runner process and its growth over loading and running the model.
+Accuracy: per-lesion test AUPR of every subject on the same photographs
+(:mod:`edgeseg.bench.accuracy`), the drop against the PyTorch model it came from, and a status:
+passed, exported but failed parity, or failed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from edgeseg.errors import EdgesegError
+from edgeseg.fileio import atomic_write_bytes, atomic_write_json
+
+from .accuracy import score_subjects
+from .subjects import Subject, collect_subjects
+
+FP32_MAX_ABS = 1e-4
+MAX_AUPR_DROP = 0.01
+SCALING_SIZES = (256, 384, 512, 768, 1024)
+
+
+@dataclass
+class BenchOptions:
+    inputs: list[str] = field(default_factory=list)
+    data: str | None = None
+    split: str = "test"
+    images: int | None = None
+    imgsz: int | None = None
+    runs: int = 10
+    warmup: int = 2
+    rounds: int = 2
+    threads: int = 2
+    sizes: tuple[int, ...] = SCALING_SIZES
+    scaling_runs: int = 3
+    out: str = "bench"
+
+
+def machine() -> dict:
+    """The machine the numbers were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for module in ("torch", "onnxruntime", "ai_edge_litert", "coremltools", "numpy"):
+        try:
+            versions[module] = __import__(module).__version__
+        except Exception:  # absent or without a version
+            continue
+    import os
+
+    from edgeseg import __version__
+
+    return {"cpu": cpu, "logical_cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "edgeseg": __version__, "versions": versions}
+
+
+def _worker(subject: Subject, options: BenchOptions, runs: int, size: int | None = None) -> dict:
+    spec = {"runtime": subject.runtime, "path": str(subject.path), "threads": options.threads, "warmup": options.warmup, "runs": runs, "size": size}
+    done = subprocess.run([sys.executable, "-m", "edgeseg.bench.worker", json.dumps(spec)], capture_output=True, text=True, timeout=3600)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise EdgesegError(f"runner process failed: {tail[0][:200]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _default_subjects(options: BenchOptions, log) -> list[str]:
+    """With no input: the embedded default, exported (or reused) in every target and precision."""
+    from edgeseg.export import ExportOptions, export_model
+    from edgeseg.predict import default_model_path
+
+    default = default_model_path()
+    out = Path(options.out) / "exports"
+    present = sorted(out.glob("*.onnx")) + sorted(out.glob("*.tflite"))
+    if len(present) < 7:
+        log(f"Exporting the embedded default to every target and precision in {out} (reused by later runs) ...")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            export_model(ExportOptions(target="all", int8=True, out=str(out), imgsz=options.imgsz, data=options.data, verify_images=4), log=log)
+    return [str(default), str(out)]
+
+
+def run_bench(options: BenchOptions, log=print) -> dict:
+    """Measure, write ``results.json``, ``results.md`` and the plots into ``options.out``."""
+    from edgeseg.cli.progress import progress_bar
+
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    inputs = options.inputs or _default_subjects(options, log)
+    subjects = collect_subjects(inputs)
+    samples, data_note = _test_samples(subjects, options)
+    log(f"{len(subjects)} subjects; accuracy on {data_note}")
+
+    accuracy = score_subjects(subjects, samples, progress_bar("accuracy"))
+    timings: dict[str, list[dict]] = {s.label: [] for s in subjects}
+    errors: dict[str, str] = {}
+    runnable = [s for s in subjects if s.runnable and not (s.label in accuracy and accuracy[s.label].error)]
+    for round_index in range(options.rounds):
+        order = runnable[round_index % max(1, len(runnable)):] + runnable[: round_index % max(1, len(runnable))]
+        for subject in order:
+            if subject.label in errors:
+                continue
+            log(f"round {round_index + 1}/{options.rounds}: timing {subject.label} ...")
+            try:
+                timings[subject.label].append(_worker(subject, options, options.runs))
+            except EdgesegError as exc:
+                errors[subject.label] = str(exc)
+    rows = _rows(subjects, accuracy, timings, errors)
+    scaling = _scaling(subjects, options, log) if options.sizes else []
+    results = {"machine": machine(), "options": {k: v for k, v in options.__dict__.items()}, "data": data_note, "threads": options.threads,
+               "rows": rows, "scaling": scaling, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+    atomic_write_json(out / "results.json", results)
+    atomic_write_bytes(out / "results.md", markdown(results).encode())
+    _plots(out, rows, scaling, subjects, accuracy)
+    return results
+
+
+def _test_samples(subjects: list[Subject], options: BenchOptions) -> tuple[list, str]:
+    from edgeseg.data.datasets import open_split
+
+    data = options.data
+    if data is None:
+        for subject in subjects:
+            card = subject.extra.get("card") or {}
+            candidate = card.get("training", {}).get("data")
+            if candidate and Path(candidate).exists():
+                data = candidate
+                break
+    if data is None:
+        from edgeseg.data.synthetic import write_synthetic_dataset
+
+        warnings.warn("no test data (pass --data DIR): scoring accuracy on synthetic fundus images, where only parity is meaningful", stacklevel=2)
+        data = str(write_synthetic_dataset(Path(options.out) / "synthetic", n_train=1, n_test=6, size=512, seed=7))
+    samples = open_split(data, options.split)
+    if options.images:
+        samples = samples[: options.images]
+    return samples, f"{len(samples)} {options.split} images of {data}"
+
+
+def _stats(times: list[float]) -> dict:
+    if not times:
+        return {"median_ms": math.nan, "p90_ms": math.nan, "min_ms": math.nan, "fps": math.nan}
+    median = float(np.median(times))
+    return {"median_ms": median, "p90_ms": float(np.percentile(times, 90)), "min_ms": float(min(times)), "fps": 1000 / median}
+
+
+def _rows(subjects, accuracy, timings, errors) -> list[dict]:
+    from edgeseg.bench.complexity import complexity
+
+    rows = []
+    for subject in subjects:
+        visits = timings.get(subject.label, [])
+        row = {"label": subject.label, "runtime": subject.runtime, "precision": subject.precision, "model": subject.model,
+               "file": str(subject.path), "file_mb": subject.file_mb, "size": subject.size, "source": str(subject.source),
+               **_stats([t for visit in visits for t in visit["times_ms"]]),
+               "round_medians_ms": [float(np.median(v["times_ms"])) for v in visits],
+               "peak_rss_mb": max((v["peak_rss_mb"] for v in visits), default=math.nan),
+               "load_growth_mb": max((v["peak_rss_mb"] - v["rss_baseline_mb"] for v in visits), default=math.nan),
+               **complexity(subject.source, subject.size)}
+        result = accuracy.get(subject.label)
+        row["aupr"] = dict(result.aupr) if result else {}
+        defined = [v for v in row["aupr"].values() if not math.isnan(v)]
+        row["mean_aupr"] = float(np.mean(defined)) if defined else math.nan
+        row["max_abs_vs_source"] = result.max_abs_vs_source if result else math.nan
+        source = next((s for s in subjects if s.runtime == "pytorch" and s.path.resolve() == subject.source.resolve()), None)
+        source_aupr = accuracy[source.label].aupr if source is not None and source.label in accuracy else {}
+        row["aupr_drop"] = {lesion: value - row["aupr"][lesion] for lesion, value in source_aupr.items() if lesion in row["aupr"]}
+        row["status"], row["note"] = _status(subject, row, result, errors.get(subject.label))
+        rows.append(row)
+    _ratios(rows)
+    return rows
+
+
+def _status(subject: Subject, row: dict, result, error: str | None) -> tuple[str, str]:
+    """passed / exported but failed parity / failed (/ not run here, for Core ML on Linux)."""
+    if error:
+        return "failed", error
+    if not subject.runnable:
+        return "not run here", subject.note
+    if result is None or result.error:
+        return "failed", result.error if result else "not scored"
+    if subject.runtime == "pytorch":
+        return "passed", ""
+    if not row["aupr_drop"]:
+        return "passed", "its PyTorch source was not measured: parity not checked"
+    if subject.precision == "fp32" and not row["max_abs_vs_source"] <= FP32_MAX_ABS:
+        return "exported but failed parity", f"max |diff| {row['max_abs_vs_source']:.1e} > {FP32_MAX_ABS:.0e}"
+    worst = max(row["aupr_drop"].values())
+    if not worst <= MAX_AUPR_DROP:
+        return "exported but failed parity", f"AUPR drop {worst:.4f} > {MAX_AUPR_DROP}"
+    return "passed", ""
+
+
+def _ratios(rows: list[dict]) -> None:
+    pytorch = [r for r in rows if r["runtime"] == "pytorch"]
+    sources = {r["source"] for r in rows if r["runtime"] != "pytorch"}
+    full = [r for r in pytorch if r["file"] not in sources] or pytorch
+    reference = max(full, key=lambda r: r.get("params") or 0) if full else None
+    fp32 = {(r["runtime"], r["source"]): r for r in rows if r["precision"] == "fp32"}
+    for row in rows:
+        if reference and not math.isnan(reference["median_ms"]) and not math.isnan(row["median_ms"]):
+            row["speedup_vs_reference"] = reference["median_ms"] / row["median_ms"]
+            pairs = zip(reference["round_medians_ms"], row["round_medians_ms"])
+            ratios = [a / b for a, b in pairs]
+            row["speedup_spread"] = (max(ratios) - min(ratios)) / np.mean(ratios) if len(ratios) > 1 else math.nan
+            row["memory_saving_vs_reference"] = 1 - row["peak_rss_mb"] / reference["peak_rss_mb"]
+        base = fp32.get((row["runtime"], row["source"]))
+        if base and not math.isnan(base["median_ms"]) and not math.isnan(row["median_ms"]):
+            row["speedup_vs_fp32"] = base["median_ms"] / row["median_ms"]
+        row["reference"] = reference["label"] if reference else None
+
+
+def _scaling(subjects: list[Subject], options: BenchOptions, log) -> list[dict]:
+    """Latency and memory of the student's PyTorch model against the input size."""
+    pytorch = [s for s in subjects if s.runtime == "pytorch"]
+    if not pytorch:
+        return []
+    from edgeseg.bench.complexity import complexity
+
+    student = min(pytorch, key=lambda s: complexity(s.source, s.size).get("params") or math.inf)
+    points = []
+    for size in options.sizes:
+        log(f"scaling: {student.label} at {size} px ...")
+        try:
+            visit = _worker(student, options, options.scaling_runs, size)
+        except EdgesegError as exc:
+            log(f"scaling at {size} px failed: {exc}")
+            continue
+        points.append({"label": student.label, "size": size, **_stats(visit["times_ms"]), "peak_rss_mb": visit["peak_rss_mb"],
+                       "gmacs": complexity(student.source, size).get("gmacs")})
+    return points
+
+
+def _plots(out: Path, rows: list[dict], scaling: list[dict], subjects: list[Subject], accuracy: dict) -> None:
+    from edgeseg.bench import plots
+
+    plots.pareto(rows, out / "latency_vs_aupr.png")
+    plots.memory(rows, out / "memory.png")
+    if scaling:
+        plots.scaling(scaling, out / "latency_vs_size.png")
+    plots.pr_curves({s.label: accuracy[s.label].curves for s in subjects if s.label in accuracy and accuracy[s.label].curves},
+                    out / "pr_curves.png")
+
+
+def _fmt(value, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def table_rows(rows: list[dict]) -> list[list[str]]:
+    """The summary table, one row per subject (terminal and Markdown)."""
+    lesions = ("MA", "HE", "EX", "SE")
+    table = []
+    for row in rows:
+        drop = max(row.get("aupr_drop", {}).values(), default=None)
+        table.append([
+            row["label"], row["runtime"], row["precision"], row["status"], _fmt(row["file_mb"], 2),
+            _fmt((row.get("params") or math.nan) / 1e6, 2), _fmt(row.get("gmacs"), 1), _fmt(row["median_ms"], 0), _fmt(row["p90_ms"], 0),
+            _fmt(row["min_ms"], 0), _fmt(row["fps"], 2), _fmt(row.get("speedup_vs_reference"), 2), _fmt(row.get("speedup_vs_fp32"), 2),
+            _fmt(row["peak_rss_mb"], 0), _fmt(row["load_growth_mb"], 0),
+            *(_fmt(row["aupr"].get(lesion), 3) for lesion in lesions), _fmt(drop, 4), _fmt(row["max_abs_vs_source"] if row["runtime"] != "pytorch" else None, 6),
+        ])
+    return table
+
+
+HEADERS = ["Model", "Runtime", "Precision", "Status", "File MB", "Params M", "GMACs", "median ms", "p90 ms", "min ms", "fps",
+           "x vs ref", "x vs fp32", "peak RSS MB", "load MB", "AUPR MA", "AUPR HE", "AUPR EX", "AUPR SE", "max AUPR drop", "max |diff|"]
+
+
+def markdown(results: dict) -> str:
+    from edgeseg.report import markdown_table
+
+    m = results["machine"]
+    rows = results["rows"]
+    reference = rows[0]["reference"] if rows else None
+    lines = [
+        "# Benchmark results", "",
+        f"Measured {results['created']} on {m['cpu']} ({m['logical_cores']} logical cores), {results['threads']} threads per runner, "
+        f"{m['platform']}, Python {m['python']}, edgeseg {m['edgeseg']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        f"Accuracy on {results['data']}. Reference full model for the speed-up column: {reference}.",
+        f"Each runner ran in its own fresh process, {results['options']['rounds']} rounds of {results['options']['runs']} timed runs "
+        "after warm-up, runners alternating. `max AUPR drop` is against the PyTorch model the file came from; `max |diff|` is the "
+        "largest probability difference to it on the same inputs.", "",
+        markdown_table(HEADERS, table_rows(rows)), "",
+    ]
+    notes = [f"- {row['label']}: {row['note']}" for row in rows if row.get("note")]
+    if notes:
+        lines += ["Notes:", *notes, ""]
+    spreads = [row.get("speedup_spread") for row in rows if row.get("speedup_spread") is not None and not math.isnan(row["speedup_spread"])]
+    if spreads:
+        lines += [f"Spread of the speed-up ratio between rounds (max - min over mean): up to {max(spreads):.1%}.", ""]
+    if results["scaling"]:
+        lines += ["## Cost against input size", "",
+                  markdown_table(["size", "GMACs", "median ms", "peak RSS MB"],
+                                 [[p["size"], _fmt(p.get("gmacs"), 1), _fmt(p["median_ms"], 0), _fmt(p["peak_rss_mb"], 0)] for p in results["scaling"]]),
+                  ""]
+    lines += ["Plots: `latency_vs_aupr.png`, `memory.png`, `latency_vs_size.png`, `pr_curves.png`.", ""]
+    return "\n".join(lines)
