@@ -139,9 +139,8 @@ class Exporter:
         targets = resolve_targets(self.options.target)
         if self.options.layout and self.options.layout not in LAYOUTS:
             raise EdgesegError(f"--layout {self.options.layout}: choose nchw or nhwc")
-        for target in targets:
-            if len(targets) == 1:
-                target.require()
+        if len(targets) == 1:  # one target asked for by name: missing packages are an error, not a table row
+            targets[0].require()
         results = []
         for target in targets:
             if target.missing_modules():
