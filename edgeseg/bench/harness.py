@@ -86,14 +86,16 @@ def _worker(subject: Subject, options: BenchOptions, runs: int, size: int | None
 
 
 def _default_subjects(options: BenchOptions, log) -> list[str]:
-    """With no input: the embedded default, exported (or reused) in every target and precision."""
-    from edgeseg.export import ExportOptions, export_model
+    """With no input: the embedded default and its exports in every target and precision,
+    exported into ``<out>/exports`` unless files newer than the weights are already there."""
+    from edgeseg.export import TARGETS, ExportOptions, export_model
+    from edgeseg.export.targets import resolve_precisions
     from edgeseg.predict import default_model_path
 
     default = default_model_path()
     out = Path(options.out) / "exports"
-    present = sorted(out.glob("*.onnx")) + sorted(out.glob("*.tflite"))
-    if len(present) < 7:
+    expected = [out / t.filename(default.stem, p, t.default_layout) for t in TARGETS.values() for p in resolve_precisions(t, int8=True)]
+    if any(not path.exists() or path.stat().st_mtime < default.stat().st_mtime for path in expected):
         log(f"Exporting the embedded default to every target and precision in {out} (reused by later runs) ...")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
