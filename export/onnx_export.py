@@ -1,8 +1,10 @@
 """ONNX export: ``torch.onnx.export`` (dynamo, opset 18) + onnxslim; fp16 by ONNX Runtime's
 float16 converter with float IO; int8 by ONNX Runtime static QDQ quantization, per channel,
-uint8 activations and int8 weights (MinMax calibration on real fundus squares), the final
-sigmoid left in float: an 8-bit sigmoid output has 256 levels, and the ties it makes among the
-many faint pixels cost average precision on the rarest lesions.
+uint8 activations and int8 weights (MinMax calibration on real fundus squares), with the output
+head left in float (:func:`output_head`: the sigmoid, the fusion conv and the side-output convs
+feeding it). An 8-bit sigmoid has 256 output levels whose ties among the many faint pixels cost
+average precision, and 8-bit logits from one wide calibrated range lost 0.0103 HE AUPR on the
+IDRiD test set; with the head in float the loss stays within 0.01 per lesion.
 
 Measured on this kind of machine (``../shared/docs/toolchain.md``): the dynamo exporter gives a
 clean graph with parity ~1e-7; s8s8 QDQ was slower than u8s8 on AVX2 CPUs.
@@ -37,6 +39,25 @@ def _export_fp32(job: ExportJob, path: Path) -> None:
     path.write_bytes(job.converted[key])
 
 
+def output_head(model, convolutions: int = 2) -> list[str]:
+    """Names of the nodes between the graph's output and the ``convolutions``-th convolution
+    upstream on each path (included): for U²-Net, the sigmoid, the fusion conv, the upsampled
+    side outputs and their convs. They stay float in int8 exports."""
+    producer = {output: node for node in model.graph.node for output in node.output}
+    head: set[str] = set()
+    stack = [(output.name, 0) for output in model.graph.output]
+    while stack:
+        name, passed = stack.pop()
+        node = producer.get(name)
+        if node is None or node.name in head:
+            continue
+        head.add(node.name)
+        passed += node.op_type == "Conv"
+        if passed < convolutions:
+            stack += [(tensor, passed) for tensor in node.input if tensor]
+    return sorted(head)
+
+
 class _CalibrationReader:
     """ONNX Runtime's calibration data reader over the job's calibration squares."""
 
@@ -68,11 +89,11 @@ def export_onnx(job: ExportJob, path: Path) -> Path:
 
                 prepared = Path(work) / "prepared.onnx"
                 quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
-                sigmoids = [node.name for node in onnx.load(str(prepared)).graph.node if node.op_type == "Sigmoid"]
+                float_head = output_head(onnx.load(str(prepared)))
                 quantize_static(
                     str(prepared), str(path), _CalibrationReader(job.calibration_batches()),
                     quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QUInt8,
-                    weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=sigmoids,
+                    weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=float_head,
                 )
             else:
                 raise ValueError(f"ONNX has no precision {job.precision!r}")

@@ -116,3 +116,21 @@ def test_an_interrupted_export_leaves_nothing(tiny_model_file, tmp_path, monkeyp
     with pytest.raises(KeyboardInterrupt):
         exporter.export_model(exporter.ExportOptions(weights=str(tiny_model_file), target="onnx", out=str(out)), log=lambda _: None)
     assert list(out.iterdir()) == []
+
+
+def test_int8_onnx_keeps_its_output_head_in_float(exported):
+    """The sigmoid and the convolutions feeding it stay float; the rest is quantized."""
+    import onnx
+
+    from edgeseg.export.onnx_export import output_head
+
+    _, out = exported
+    fp32 = onnx.load(str(out / "tiny_unet_fp32.onnx"))
+    head = output_head(fp32)
+    kinds = [node.op_type for node in fp32.graph.node if node.name in head]
+    assert kinds.count("Conv") == 2 and "Sigmoid" in kinds
+    int8 = onnx.load(str(out / "tiny_unet_int8.onnx"))
+    producer = {output: node for node in int8.graph.node for output in node.output}
+    sigmoid = next(node for node in int8.graph.node if node.op_type == "Sigmoid")
+    assert producer[sigmoid.input[0]].op_type == "Conv"  # float logits, no DequantizeLinear between
+    assert any(node.op_type == "QuantizeLinear" for node in int8.graph.node)
