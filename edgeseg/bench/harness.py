@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeseg.errors import EdgesegError
-from edgeseg.fileio import atomic_write_bytes, atomic_write_json
+from edgeseg.fileio import atomic_write_bytes, atomic_write_json, read_json
 
 from .accuracy import score_subjects
 from .subjects import Subject, collect_subjects
@@ -85,9 +85,10 @@ def _worker(subject: Subject, options: BenchOptions, runs: int, size: int | None
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _default_subjects(options: BenchOptions, log) -> list[str]:
+def _default_subjects(options: BenchOptions, log) -> tuple[list[str], list[dict]]:
     """With no input: the embedded default and its exports in every target and precision,
-    exported into ``<out>/exports`` unless files newer than the weights are already there."""
+    exported into ``<out>/exports`` unless files newer than the weights are already there.
+    Returns the inputs and a row for each file whose export or verification failed."""
     from edgeseg.export import TARGETS, ExportOptions, export_model
     from edgeseg.export.targets import resolve_precisions
     from edgeseg.predict import default_model_path
@@ -99,8 +100,12 @@ def _default_subjects(options: BenchOptions, log) -> list[str]:
         log(f"Exporting the embedded default to every target and precision in {out} (reused by later runs) ...")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            export_model(ExportOptions(target="all", int8=True, out=str(out), imgsz=options.imgsz, data=options.data, verify_images=4), log=log)
-    return [str(default), str(out)]
+            results = export_model(ExportOptions(target="all", int8=True, out=str(out), imgsz=options.imgsz, data=options.data), log=log)
+        failures = [{"label": f"{default.stem}_{r.precision} ({r.target})", "runtime": r.target, "precision": r.precision,
+                     "status": "failed", "note": f"export: {r.status}: {r.message}"} for r in results if not r.ok]
+        atomic_write_json(out / "export_failures.json", failures)
+    failures = read_json(out / "export_failures.json") if (out / "export_failures.json").exists() else []
+    return [str(default), str(out)], failures
 
 
 def run_bench(options: BenchOptions, log=print) -> dict:
@@ -109,7 +114,7 @@ def run_bench(options: BenchOptions, log=print) -> dict:
 
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
-    inputs = options.inputs or _default_subjects(options, log)
+    inputs, failed_exports = (options.inputs, []) if options.inputs else _default_subjects(options, log)
     subjects = collect_subjects(inputs)
     samples, data_note = _test_samples(subjects, options)
     log(f"{len(subjects)} subjects; accuracy on {data_note}")
@@ -128,7 +133,7 @@ def run_bench(options: BenchOptions, log=print) -> dict:
                 timings[subject.label].append(_worker(subject, options, options.runs))
             except EdgesegError as exc:
                 errors[subject.label] = str(exc)
-    rows = _rows(subjects, accuracy, timings, errors)
+    rows = _rows(subjects, accuracy, timings, errors) + [_failed_row(failure) for failure in failed_exports]
     scaling = _scaling(subjects, options, log) if options.sizes else []
     results = {"machine": machine(), "options": {k: v for k, v in options.__dict__.items()}, "data": data_note, "threads": options.threads,
                "rows": rows, "scaling": scaling, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
@@ -136,6 +141,14 @@ def run_bench(options: BenchOptions, log=print) -> dict:
     atomic_write_bytes(out / "results.md", markdown(results).encode())
     _plots(out, rows, scaling, subjects, accuracy)
     return results
+
+
+def _failed_row(failure: dict) -> dict:
+    """A table row for a file that could not be exported or failed its verification."""
+    empty = {key: math.nan for key in ("file_mb", "median_ms", "p90_ms", "min_ms", "fps", "peak_rss_mb", "load_growth_mb",
+                                        "mean_aupr", "max_abs_vs_source")}
+    return {**empty, "model": "", "file": "", "size": 0, "source": "", "round_medians_ms": [], "aupr": {}, "aupr_drop": {},
+            "reference": None, **failure}
 
 
 def _test_samples(subjects: list[Subject], options: BenchOptions) -> tuple[list, str]:
