@@ -75,7 +75,11 @@ VGG16_BLOCK_CHANNELS: tuple[int, ...] = (64, 128, 256, 512, 512)
 def vgg16_features(pretrained: bool = False) -> nn.Sequential:
     """torchvision's VGG-16 convolutional part (13 convs, 14.7 M parameters), no classifier.
 
-    The final max-pool (index 30) is dropped: HED and Red-Seg tap conv5 before it.
+    The final max-pool (index 30) is dropped: HED and Red-Seg tap conv5 before it. Without
+    ImageNet weights the convolutions get torchvision's VGG initialisation (Kaiming normal,
+    fan-out, zero bias; He et al. 2015): PyTorch's default Conv2d initialisation shrinks the
+    signal about 30-fold over these 13 unnormalised layers, and a Red-Seg trained from it stayed
+    at the lesions' prevalence.
     """
     import torchvision.models as tvm
     from torchvision.models.vgg import cfgs, make_layers
@@ -84,6 +88,10 @@ def vgg16_features(pretrained: bool = False) -> nn.Sequential:
         features = _with_weights(tvm.vgg16, tvm.VGG16_Weights.IMAGENET1K_V1, "vgg16").features
     else:
         features = make_layers(cfgs["D"])  # the conv part alone: no 120 M-parameter classifier to build
+        for layer in features:
+            if isinstance(layer, nn.Conv2d):
+                nn.init.kaiming_normal_(layer.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.zeros_(layer.bias)
     return features[: VGG16_BLOCK_ENDS[-1] + 1]
 
 
