@@ -136,7 +136,7 @@ def run_bench(options: BenchOptions, log=print) -> dict:
     rows = _rows(subjects, accuracy, timings, errors) + [_failed_row(failure) for failure in failed_exports]
     scaling = _scaling(subjects, options, log) if options.sizes else []
     results = {"machine": machine(), "options": {k: v for k, v in options.__dict__.items()}, "data": data_note, "threads": options.threads,
-               "rows": rows, "scaling": scaling, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+               "rows": rows, "student_vs_full": student_vs_full(rows), "scaling": scaling, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
     atomic_write_json(out / "results.json", results)
     atomic_write_bytes(out / "results.md", markdown(results).encode())
     _plots(out, rows, scaling, subjects, accuracy)
@@ -246,6 +246,29 @@ def _ratios(rows: list[dict]) -> None:
         row["reference"] = reference["label"] if reference else None
 
 
+STUDENT_MODELS = ("u2xs",)
+
+
+def student_vs_full(rows: list[dict]) -> list[dict]:
+    """Every student row (U²-XS-Net, in PyTorch or exported) against every full model measured
+    in the same run (a PyTorch row of another architecture): the student's speed-up (ratio of
+    median latencies, each at its own input size), its peak-memory saving, and its AUPR minus
+    the full model's on the lesions both predict (negative: the student is behind)."""
+    full = [r for r in rows if r["runtime"] == "pytorch" and r["model"] not in STUDENT_MODELS and not math.isnan(r.get("median_ms", math.nan))]
+    students = [r for r in rows if r["model"] in STUDENT_MODELS and not math.isnan(r.get("median_ms", math.nan))]
+    pairs = []
+    for teacher in full:
+        for student in students:
+            shared = [lesion for lesion in teacher["aupr"] if lesion in student["aupr"]]
+            pairs.append({
+                "student": student["label"], "full": teacher["label"],
+                "speedup": teacher["median_ms"] / student["median_ms"],
+                "memory_saving": 1 - student["peak_rss_mb"] / teacher["peak_rss_mb"],
+                "aupr_gap": {lesion: student["aupr"][lesion] - teacher["aupr"][lesion] for lesion in shared},
+            })
+    return pairs
+
+
 def _scaling(subjects: list[Subject], options: BenchOptions, log) -> list[dict]:
     """Latency and memory of the student's PyTorch model against the input size."""
     pytorch = [s for s in subjects if s.runtime == "pytorch"]
@@ -326,6 +349,15 @@ def markdown(results: dict) -> str:
     spreads = [row.get("speedup_spread") for row in rows if row.get("speedup_spread") is not None and not math.isnan(row["speedup_spread"])]
     if spreads:
         lines += [f"Spread of the speed-up ratio between rounds (max - min over mean): up to {max(spreads):.1%}.", ""]
+    if results.get("student_vs_full"):
+        lines += ["## The student against each full model", "",
+                  "Speed-up: the full model's median latency over the student's, each at its own input size. "
+                  "AUPR gap: student minus full model, on the lesions both predict.", "",
+                  markdown_table(["student", "full model", "speed-up", "memory saving", "AUPR gap"],
+                                 [[p["student"], p["full"], f"{p['speedup']:.1f}x", f"{p['memory_saving']:.0%}",
+                                   ", ".join(f"{lesion} {gap:+.3f}" for lesion, gap in p["aupr_gap"].items()) or "-"]
+                                  for p in results["student_vs_full"]]),
+                  ""]
     if results["scaling"]:
         lines += ["## Cost against input size", "",
                   markdown_table(["size", "GMACs", "median ms", "peak RSS MB"],

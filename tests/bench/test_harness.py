@@ -79,3 +79,22 @@ def test_runner_memory_is_its_own_not_the_parents(tiny_model_file):
     visit = _worker(pytorch_subject(tiny_model_file), BenchOptions(threads=1, warmup=0), runs=1)
     assert ballast.sum() > 0
     assert visit["peak_rss_mb"] < visit["rss_baseline_mb"] + 400
+
+
+def test_student_is_compared_with_every_full_model_on_shared_lesions():
+    from edgeseg.bench.harness import student_vs_full
+
+    def row(label, runtime, model, ms, rss, aupr):
+        return {"label": label, "runtime": runtime, "model": model, "median_ms": ms, "peak_rss_mb": rss, "aupr": aupr}
+
+    rows = [
+        row("redseg (PyTorch)", "pytorch", "redseg", 2000.0, 1000.0, {"MA": 0.40, "HE": 0.50}),
+        row("u2xs_mt (PyTorch)", "pytorch", "u2xs", 400.0, 250.0, {"MA": 0.35, "HE": 0.55, "EX": 0.8, "SE": 0.6}),
+        row("u2xs_mt_int8.tflite", "litert", "u2xs", 100.0, 100.0, {"MA": 0.34, "HE": 0.55, "EX": 0.8, "SE": 0.6}),
+        row("hed failed", "pytorch", "dual2net", math.nan, math.nan, {}),
+    ]
+    pairs = {(p["student"], p["full"]): p for p in student_vs_full(rows)}
+    assert set(pairs) == {("u2xs_mt (PyTorch)", "redseg (PyTorch)"), ("u2xs_mt_int8.tflite", "redseg (PyTorch)")}
+    tflite = pairs[("u2xs_mt_int8.tflite", "redseg (PyTorch)")]
+    assert tflite["speedup"] == pytest.approx(20.0) and tflite["memory_saving"] == pytest.approx(0.9)
+    assert tflite["aupr_gap"] == pytest.approx({"MA": -0.06, "HE": 0.05})
