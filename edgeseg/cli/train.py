@@ -31,6 +31,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, help="total epochs (stages keep their proportions)")
     parser.add_argument("--size", type=int, help="input size in pixels (square), overriding the recipe's")
     parser.add_argument("--lr", type=float, help="learning rate of the first stage (later stages keep their ratio)")
+    parser.add_argument("--optimizer", choices=["adam", "sgd"],
+                        help="replace every stage's optimizer (learning rates kept unless --lr): adam trains unnormalised "
+                             "networks such as VGG-16 from scratch where the papers' SGD assumed ImageNet weights")
     parser.add_argument("--batch-size", type=int, help="images per process and accumulation step")
     parser.add_argument("--accumulate", type=int, default=1, help="gradient accumulation steps (default 1)")
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
@@ -78,6 +81,7 @@ def training_options(args: argparse.Namespace, recipe: str, **extra):
         model_options=model_options,
         init=str(args.init) if args.init else None,
         lr=args.lr,
+        optimizer=args.optimizer,
         command="edgeseg " + " ".join(shlex.quote(part) for part in sys.argv[1:]),
         **extra,
     )

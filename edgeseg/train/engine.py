@@ -73,6 +73,7 @@ class TrainOptions:
     precise_bn_images: int = 32
     init: str | None = None
     lr: float | None = None
+    optimizer: str | None = None
     teachers: list[str] = field(default_factory=list)
     distill_weight: float = 1.0
     model_options: dict[str, Any] = field(default_factory=dict)
@@ -128,6 +129,11 @@ def resolve_recipe(options: TrainOptions) -> Recipe:
         updates["stages"] = tuple(
             dataclasses.replace(stage, optimizer=dataclasses.replace(stage.optimizer, lr=stage.optimizer.lr * ratio))
             for stage in recipe.stages
+        )
+    if options.optimizer is not None:  # every stage switches optimizer, keeping its rate and weight decay
+        stages = updates.get("stages", recipe.stages)
+        updates["stages"] = tuple(
+            dataclasses.replace(stage, optimizer=dataclasses.replace(stage.optimizer, name=options.optimizer)) for stage in stages
         )
     if options.teachers:  # distillation recipes take their teachers from the options
         stages = updates.get("stages", recipe.stages)

@@ -183,6 +183,14 @@ def test_lr_override_keeps_the_ratio_between_stages():
     assert [stage.optimizer.lr for stage in recipe.stages] == pytest.approx([1e-3, 1e-4])
 
 
+def test_optimizer_override_replaces_every_stage_and_keeps_its_rates():
+    from edgeseg.train.engine import resolve_recipe
+
+    recipe = resolve_recipe(TrainOptions(recipe="redseg", data=".", out=".", optimizer="adam", lr=1e-4))
+    assert [stage.optimizer.name for stage in recipe.stages] == ["adam", "adam"]
+    assert [stage.optimizer.lr for stage in recipe.stages] == pytest.approx([1e-4, 1e-5])
+
+
 def test_resume_overrides_are_kept_for_later_resumes(synthetic_root, tmp_path):
     run = tmp_path / "run"
     train(_options(synthetic_root, run, epochs=1))
