@@ -108,14 +108,27 @@ def _default_subjects(options: BenchOptions, log) -> tuple[list[str], list[dict]
     return [str(default), str(out)], failures
 
 
+def _subjects(options: BenchOptions, log) -> tuple[list[Subject], list[dict]]:
+    """What to measure: the inputs; with none, the embedded default and its exports; with PyTorch
+    full models only (no student, no exported file among them), those full models beside the
+    embedded default and its exports, so that the student is compared with the teachers given."""
+    if not options.inputs:
+        inputs, failures = _default_subjects(options, log)
+        return collect_subjects(inputs), failures
+    subjects = collect_subjects(options.inputs)
+    if any(subject.model in STUDENT_MODELS or subject.runtime != "pytorch" for subject in subjects):
+        return subjects, []
+    inputs, failures = _default_subjects(options, log)
+    return collect_subjects([*options.inputs, *inputs]), failures
+
+
 def run_bench(options: BenchOptions, log=print) -> dict:
     """Measure, write ``results.json``, ``results.md`` and the plots into ``options.out``."""
     from edgeseg.cli.progress import progress_bar
 
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
-    inputs, failed_exports = (options.inputs, []) if options.inputs else _default_subjects(options, log)
-    subjects = collect_subjects(inputs)
+    subjects, failed_exports = _subjects(options, log)
     samples, data_note = _test_samples(subjects, options)
     log(f"{len(subjects)} subjects; accuracy on {data_note}")
 

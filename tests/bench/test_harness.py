@@ -98,3 +98,17 @@ def test_student_is_compared_with_every_full_model_on_shared_lesions():
     tflite = pairs[("u2xs_mt_int8.tflite", "redseg (PyTorch)")]
     assert tflite["speedup"] == pytest.approx(20.0) and tflite["memory_saving"] == pytest.approx(0.9)
     assert tflite["aupr_gap"] == pytest.approx({"MA": -0.06, "HE": 0.05})
+
+
+def test_full_models_alone_are_measured_beside_the_embedded_default(tiny_model_file, tmp_path, monkeypatch):
+    from edgeseg.bench import harness
+
+    student = tmp_path / "student.safetensors"
+    student.write_bytes(tiny_model_file.read_bytes())
+    monkeypatch.setattr(harness, "_default_subjects", lambda options, log: ([str(student)], [{"label": "x", "status": "failed"}]))
+    teacher_alone = harness.BenchOptions(inputs=[str(tiny_model_file)], out=str(tmp_path))
+    subjects, failures = harness._subjects(teacher_alone, log=lambda _: None)
+    assert [s.path for s in subjects] == [tiny_model_file, student] and failures == [{"label": "x", "status": "failed"}]
+    student_given = harness.BenchOptions(inputs=[str(student)], out=str(tmp_path))
+    monkeypatch.setattr(harness, "STUDENT_MODELS", ("unet",))  # the tiny model plays the student: nothing is added
+    assert [s.path for s in harness._subjects(student_given, log=lambda _: None)[0]] == [student]
