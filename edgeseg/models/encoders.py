@@ -78,8 +78,7 @@ def vgg16_features(pretrained: bool = False) -> nn.Sequential:
     The final max-pool (index 30) is dropped: HED and Red-Seg tap conv5 before it. Without
     ImageNet weights the convolutions get torchvision's VGG initialisation (Kaiming normal,
     fan-out, zero bias; He et al. 2015): PyTorch's default Conv2d initialisation shrinks the
-    signal about 30-fold over these 13 unnormalised layers, and a Red-Seg trained from it stayed
-    at the lesions' prevalence.
+    signal about 30-fold over these 13 unnormalised layers.
     """
     import torchvision.models as tvm
     from torchvision.models.vgg import cfgs, make_layers

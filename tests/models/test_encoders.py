@@ -8,9 +8,9 @@ from edgeseg.models.encoders import VGG16Blocks
 
 
 def test_vgg16_from_scratch_keeps_the_signal_through_its_13_layers():
-    # PyTorch's default Conv2d initialisation shrank conv5's output to 3 % of conv1's, and a
-    # Red-Seg trained from it never rose above the lesions' prevalence; torchvision's VGG
-    # initialisation (Kaiming normal, fan-out) keeps it within the same order of magnitude.
+    # PyTorch's default Conv2d initialisation shrank conv5's output to 3 % of conv1's;
+    # torchvision's VGG initialisation (Kaiming normal, fan-out) keeps it within the same order
+    # of magnitude.
     torch.manual_seed(0)
     blocks = VGG16Blocks(pretrained=False)
     with torch.no_grad():
