@@ -15,10 +15,12 @@ def _cpu_seconds() -> float:
 
 
 def test_u2xs_mt_reaches_validation_aupr_09_on_every_lesion(tmp_path):
-    """At most 3 minutes of CPU time: 48 synthetic training images of 128 px (12 of them held
+    """About 3 minutes of CPU time: 48 synthetic training images of 128 px (12 of them held
     out for validation), lesion-biased 64-px crops, the recipe's optimiser, loss and
-    augmentation. Measured here: 148-162 s of CPU time, validation MA AUPR 0.91-0.95 (the
-    slowest lesion to learn) over three seeds."""
+    augmentation. Measured: 148-162 s of CPU time, validation MA AUPR 0.91-0.95 (the slowest
+    lesion to learn) over three seeds; 300 s on a machine of the same kind that ran everything
+    about 1.9x slower (2026-11-23). The bound allows that machine, so CI's speed does not decide
+    the test; a run that stops learning or takes twice as long still fails."""
     data = write_synthetic_dataset(tmp_path / "data", n_train=48, n_test=1, size=128, seed=11)
     start = _cpu_seconds()
     summary = train(
@@ -30,6 +32,6 @@ def test_u2xs_mt_reaches_validation_aupr_09_on_every_lesion(tmp_path):
     )
     spent = _cpu_seconds() - start
     scores = summary.best_metrics
-    assert spent < 180, f"took {spent:.0f} s of CPU time"
+    assert spent < 360, f"took {spent:.0f} s of CPU time"
     for lesion in ("MA", "HE", "EX", "SE"):
         assert scores[lesion] >= 0.9, scores
