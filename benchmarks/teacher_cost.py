@@ -44,7 +44,7 @@ def measure(data: str, recipe_name: str, size: int, crop: int | None, model_opti
     import torch
     from torch.utils.data import default_collate
 
-    from edgeseg.models import create
+    from edgeseg.models import count_parameters, create
     from edgeseg.train.engine import Trainer, TrainOptions, _make_optimizer, _trainable
     from edgeseg.train.tasks import StepContext, build_task
 
@@ -79,7 +79,7 @@ def measure(data: str, recipe_name: str, size: int, crop: int | None, model_opti
                        "seconds_per_epoch": step * len(plan)})
     return {
         "recipe": recipe_name, "size": size, "crop": crop, "model_options": model_options, "batch_size": recipe.batch_size,
-        "parameters": sum(p.numel() for p in model.parameters()), "cache_seconds": cache_seconds, "stages": stages,
+        "parameters": count_parameters(model), "cache_seconds": cache_seconds, "stages": stages,
         "recipe_hours": sum(s["epochs"] * s["seconds_per_epoch"] for s in stages) / 3600,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }

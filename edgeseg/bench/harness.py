@@ -119,7 +119,7 @@ def _subjects(options: BenchOptions, log) -> tuple[list[Subject], list[dict]]:
     if any(subject.model in STUDENT_MODELS or subject.runtime != "pytorch" for subject in subjects):
         return subjects, []
     inputs, failures = _default_subjects(options, log)
-    return collect_subjects([*options.inputs, *inputs]), failures
+    return subjects + collect_subjects(inputs), failures
 
 
 def run_bench(options: BenchOptions, log=print) -> dict:
@@ -267,8 +267,9 @@ def student_vs_full(rows: list[dict]) -> list[dict]:
     in the same run (a PyTorch row of another architecture): the student's speed-up (ratio of
     median latencies, each at its own input size), its peak-memory saving, and its AUPR minus
     the full model's on the lesions both predict (negative: the student is behind)."""
-    full = [r for r in rows if r["runtime"] == "pytorch" and r["model"] not in STUDENT_MODELS and not math.isnan(r.get("median_ms", math.nan))]
-    students = [r for r in rows if r["model"] in STUDENT_MODELS and not math.isnan(r.get("median_ms", math.nan))]
+    timed = [r for r in rows if not math.isnan(r["median_ms"])]
+    full = [r for r in timed if r["runtime"] == "pytorch" and r["model"] not in STUDENT_MODELS]
+    students = [r for r in timed if r["model"] in STUDENT_MODELS]
     pairs = []
     for teacher in full:
         for student in students:
