@@ -35,6 +35,10 @@ CONFIGURATIONS: list[tuple[str, int, int | None, dict]] = [
     ("redseg", 1072, 256, {}),
     ("redseg", 1072, None, {}),
     ("localglobal", 1440, None, {"lesion": "MA"}),
+    ("localnet", 1440, 256, {"lesion": "MA"}),
+    ("localnet", 1440, 256, {"lesion": "MA", "base_channels": 32, "max_channels": 512}),
+    ("localnet", 1440, 256, {"lesion": "HE"}),
+    ("localnet", 1440, 256, {"lesion": "HE", "base_channels": 32, "max_channels": 512}),
 ]
 
 

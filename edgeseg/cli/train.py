@@ -47,6 +47,11 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     parser.add_argument("--lesion", help="the lesion of a single-task (st) recipe, e.g. EX")
     parser.add_argument("--group", choices=["red", "white"], help="the lesion pair of a dual-task (dt) recipe")
+    parser.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a model builder option, e.g. base_channels=32 (repeatable; see `edgeseg models`)")
+    parser.add_argument("--precise-bn-images", type=int, default=32, metavar="N",
+                        help="whole training images that recompute BatchNorm statistics before each validation "
+                             "(default 32; fewer make validation of large inputs cheaper; 0 turns it off)")
     parser.add_argument("--init", type=Path, metavar="RUN_OR_FILE", help="start from these weights (same model and lesions)")
     parser.add_argument("--max-iterations", type=int, help="stop each epoch after N iterations (smoke runs)")
     parser.add_argument("--checkpoint-every", type=int, help="also checkpoint every N optimizer steps")
@@ -57,7 +62,8 @@ def training_options(args: argparse.Namespace, recipe: str, **extra):
     """:class:`TrainOptions` from the shared command-line options."""
     from edgeseg.train import TrainOptions
 
-    model_options = {key: value for key, value in (("lesion", args.lesion), ("group", args.group)) if value}
+    model_options = parse_model_options(args.model_option)
+    model_options.update({key: value for key, value in (("lesion", args.lesion), ("group", args.group)) if value})
     return TrainOptions(
         recipe=recipe,
         data=str(args.data),
@@ -79,12 +85,32 @@ def training_options(args: argparse.Namespace, recipe: str, **extra):
         checkpoint_every=args.checkpoint_every,
         checkpoint_minutes=args.checkpoint_minutes,
         model_options=model_options,
+        precise_bn_images=args.precise_bn_images,
         init=str(args.init) if args.init else None,
         lr=args.lr,
         optimizer=args.optimizer,
         command="edgeseg " + " ".join(shlex.quote(part) for part in sys.argv[1:]),
         **extra,
     )
+
+
+def parse_model_options(pairs: list[str]) -> dict:
+    """``["base_channels=32", "lesion=MA"]`` -> ``{"base_channels": 32, "lesion": "MA"}``: values
+    are read as JSON (numbers, true/false, lists) and otherwise kept as text."""
+    import json
+
+    from edgeseg.errors import EdgesegError
+
+    options = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key.strip():
+            raise EdgesegError(f"--model-option {pair!r}: expected KEY=VALUE, e.g. --model-option base_channels=32")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
 
 
 def run_train(args: argparse.Namespace) -> int:

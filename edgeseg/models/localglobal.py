@@ -336,3 +336,20 @@ def localglobal(
     ``stride`` between patches defaults to ``patch_size``; ``patch_batch`` patches run at once in
     whole-image inference; U-Net widths are capped at ``max_channels`` (see :mod:`edgeseg.models.unet`)."""
     return LocalGlobalUNet(lesion, base_channels, global_size, patch_size, stride, patch_batch, max_channels)
+
+
+@register_model(
+    "localnet",
+    "LocalNet alone: the U-Net of the mutually local-global U-Nets, trained on full-resolution patches, one lesion",
+    "001 Learning mutually local-global U-Nets for high-resolution retinal lesion segmentation",
+    smoke_options={"lesion": "MA", "base_channels": 4},
+)
+def localnet(lesion: str = "EX", base_channels: int = 64, max_channels: int = 1024) -> UNet:
+    """Paper 001's LocalNet used alone (its "LocalNet" baseline row): a U-Net with the paper's
+    local pooling depth for ``lesion`` (3 for EX and MA, 6 for HE and SE, Section 2.1), trained
+    on full-resolution patches. A whole image runs in one fully convolutional pass instead of
+    stitched patches (the U-Net pads it to a multiple of 2^depth). ``base_channels`` and
+    ``max_channels`` set the widths (64 and 1024 in the paper; see :mod:`edgeseg.models.unet`)."""
+    if lesion not in POOLING_DEPTHS:
+        raise EdgesegError(f"LocalNet lesion must be one of {', '.join(POOLING_DEPTHS)}, got {lesion!r}")
+    return UNet((lesion,), depth=POOLING_DEPTHS[lesion].local_depth, base_channels=base_channels, max_channels=max_channels)

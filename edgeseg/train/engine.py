@@ -201,15 +201,23 @@ class Trainer:
         self.recipe = resolve_recipe(options)
 
     # -- set-up ------------------------------------------------------------------------------
+    def _check_run_dir(self) -> None:
+        """A new run must not overwrite another's weights: checked before anything is built or
+        loaded. A folder with a ``config.json`` and no weights (a run stopped before its first
+        checkpoint, which ``--resume`` cannot continue) is started afresh."""
+        if not self.resume and ((self.run_dir / RESUME).exists() or any(self.run_dir.glob("*.safetensors"))):
+            raise EdgesegError(f"{self.run_dir}: already holds a run; continue it with --resume {self.run_dir} or choose a new --out")
+
     def _prepare_run_dir(self, info: Distributed) -> None:
+        """Create the run folder, once the model is built and the data loaded: a run that fails
+        before (an unknown model option, a missing data set) leaves no folder that a corrected
+        command would then refuse as an existing run."""
         if not info.is_main:
             return
         if self.resume:
             for stale in self.run_dir.glob(".*.tmp"):  # left by a write that a kill interrupted
                 stale.unlink()
             return
-        if (self.run_dir / RESUME).exists() or (self.run_dir / CONFIG).exists():
-            raise EdgesegError(f"{self.run_dir}: already holds a run; continue it with --resume {self.run_dir} or choose a new --out")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(self.run_dir / CONFIG, dataclasses.asdict(self.options))
 
@@ -285,8 +293,8 @@ class Trainer:
         options, recipe = self.options, self.recipe
         device = select_device(options.device, info.local_rank)
         channels_last = options.channels_last if options.channels_last is not None else device.type == "cuda"
-        self._prepare_run_dir(info)
-        barrier(info)
+        if info.is_main:
+            self._check_run_dir()
         torch.manual_seed(options.seed)
         model = create(recipe.model, **recipe.model_options)
         if options.init and not self.resume:
@@ -296,6 +304,8 @@ class Trainer:
         train_items, val_items, preprocessing, manifest = data.train, data.val, data.preprocessing, data.manifest
         if not train_items:
             raise EdgesegError(f"{options.data}: no training images")
+        self._prepare_run_dir(info)
+        barrier(info)
         log = RunLog(self.run_dir, lesions, grading=model.task == "grading") if info.is_main else None
 
         position = {"stage": 0, "epoch": 0, "iteration": 0, "step": 0}

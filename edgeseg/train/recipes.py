@@ -263,3 +263,25 @@ add_recipe(
         val_every=5,
     )
 )
+
+
+# --- LocalNet alone (paper 001's single-net baseline) ---------------------------------------
+# The U-Net LocalNet of the local-global paper, trained by itself on 256 px lesion-biased patches
+# of the 1440 px images with its weighted cross-entropy (Eq. 2) and the pre-training optimiser
+# (Adam 2e-4, polynomial decay). Its single-net augmentation: rotations at any angle and zoom.
+# Batch size and epochs are not given in the paper: batch 4 patches, 40 epochs as the
+# local-global recipe's pre-training (one patch per training image per epoch).
+add_recipe(
+    Recipe(
+        name="localnet",
+        description="LocalNet of the local-global U-Nets alone, one lesion (--lesion, default EX): 256 px patches, weighted CE",
+        paper="001 Learning mutually local-global U-Nets for high-resolution retinal lesion segmentation",
+        model="localnet",
+        model_options={"lesion": "EX"},
+        stages=(Stage("train", 40, "wce", _LG_ADAM, _LG_POLY),),
+        size=1440,
+        batch_size=4,
+        augment=TrainAugment(affine_probability=1.0, max_angle=180.0, max_shift=0.0, scale_range=(0.8, 1.2), crop=256),
+        val_every=5,
+    )
+)

@@ -19,6 +19,7 @@ from edgeseg.data.transforms import TrainAugment
 from edgeseg.errors import EdgesegError
 from edgeseg.losses import DeepSupervision, class_balanced_bce, dice_loss, u2xs_loss
 from edgeseg.losses.topk import squared_error_loss
+from edgeseg.losses.weighted_ce import weighted_cross_entropy
 from edgeseg.train.datasets import AugmentedSegmentation, epoch_plan
 from edgeseg.train.recipes import Recipe, Stage
 
@@ -39,6 +40,7 @@ LOSSES: dict[str, Callable[..., Callable]] = {
     "dice": lambda **options: DeepSupervision(dice_loss, **options),
     "cbce": lambda **options: DeepSupervision(class_balanced_bce, **options),
     "squared_error": lambda **options: DeepSupervision(lambda logits, target: squared_error_loss(logits, target, **options)),
+    "wce": lambda **options: DeepSupervision(lambda logits, target: weighted_cross_entropy(logits, target, **options)),
 }
 
 
@@ -217,7 +219,7 @@ class LocalGlobalTask(SegmentationTask):
     patches_per_image = 2
 
     def make_loss(self) -> Callable:
-        from edgeseg.losses.weighted_ce import LocalGlobalLoss, weighted_cross_entropy
+        from edgeseg.losses.weighted_ce import LocalGlobalLoss
 
         if self.stage.loss == "localglobal":
             return LocalGlobalLoss(**self.stage.loss_options)

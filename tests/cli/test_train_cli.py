@@ -35,3 +35,53 @@ def test_train_reports_seconds_per_epoch(synthetic_root, tmp_path, capsys):
     from edgeseg.checkpoint import read_card
 
     assert read_card(tmp_path / "r")["lesions"] == ["HE"]
+
+
+def test_model_options_and_precise_bn_images_reach_the_run(synthetic_root, tmp_path):
+    import json
+
+    from edgeseg.checkpoint import read_card
+
+    code = main(["train", "--recipe", "localnet", "--lesion", "MA", "--model-option", "base_channels=4",
+                 "--model-option", "max_channels=16", "--precise-bn-images", "3", "--data", str(synthetic_root),
+                 "--out", str(tmp_path / "r"), "--epochs", "1", "--size", "64", "--crop", "32", "--batch-size", "2",
+                 "--max-iterations", "1", "--device", "cpu"])
+    assert code == 0
+    card = read_card(tmp_path / "r")
+    assert card["model"] == "localnet"
+    assert card["model_options"] == {"lesion": "MA", "base_channels": 4, "max_channels": 16}
+    assert json.loads((tmp_path / "r" / "config.json").read_text())["precise_bn_images"] == 3
+
+
+def test_malformed_model_option_is_a_clear_error(synthetic_root, tmp_path, capsys):
+    code = main(["train", "--recipe", "localnet", "--model-option", "base_channels", "--data", str(synthetic_root),
+                 "--out", str(tmp_path / "r")])
+    assert code == 1
+    assert "--model-option 'base_channels': expected KEY=VALUE" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_unknown_model_option_names_the_model(synthetic_root, tmp_path, capsys):
+    code = main(["train", "--recipe", "localnet", "--model-option", "widht=4", "--data", str(synthetic_root),
+                 "--out", str(tmp_path / "r"), "--epochs", "1", "--size", "64", "--device", "cpu"])
+    assert code == 1
+    assert "model 'localnet'" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()  # regression: a config.json left here made the corrected command refuse the folder
+    code = main(["train", "--recipe", "localnet", "--model-option", "base_channels=4", "--data", str(synthetic_root),
+                 "--out", str(tmp_path / "r"), "--epochs", "1", "--size", "64", "--crop", "32", "--batch-size", "2",
+                 "--max-iterations", "1", "--device", "cpu"])
+    assert code == 0
+
+
+def test_a_run_stopped_before_its_first_checkpoint_starts_again(synthetic_root, tmp_path, capsys):
+    # regression: --resume refused (no resume.safetensors) and a new start refused (config.json present)
+    run = tmp_path / "r"
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+    arguments = ["train", "--recipe", "u2xs-st", "--data", str(synthetic_root), "--out", str(run), "--epochs", "1",
+                 "--size", "64", "--batch-size", "2", "--max-iterations", "1", "--device", "cpu"]
+    assert main(["train", "--resume", str(run)]) == 1
+    assert "start it again without --resume" in capsys.readouterr().err
+    assert main(arguments) == 0
+    assert main(arguments) == 1  # now it holds weights: never overwritten
+    assert "already holds a run" in capsys.readouterr().err

@@ -82,3 +82,13 @@ def test_patch_targets_without_global_target_are_a_clear_error():
     output = {"logits": torch.zeros(4, 1, 2, 2), "global": torch.zeros(1, 1, 2, 2)}
     with pytest.raises(EdgesegError, match="global_target"):
         LocalGlobalLoss()(output, torch.zeros(4, 1, 2, 2))
+
+
+def test_wce_recipe_loss_is_eq2_on_the_output():
+    from edgeseg.train.recipes import get_recipe
+    from edgeseg.train.tasks import build_loss
+
+    loss = build_loss(get_recipe("localnet").stages[0])
+    expected = 5 / 12 * math.log(8 / 3)  # the hand-computed value above
+    assert loss({"logits": LOGITS}, TARGET).item() == pytest.approx(expected, abs=1e-6)
+    assert loss(LOGITS, TARGET).item() == pytest.approx(expected, abs=1e-6)

@@ -217,3 +217,17 @@ def test_idrid_size_inference_with_paper_widths_stays_under_4_gib():
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["height"] == 2848 and summary["width"] == 4288 and summary["base_channels"] == 64
     assert summary["peak_rss_mb"] < 4096, result.stdout
+
+
+@pytest.mark.parametrize("lesion", sorted(POOLING_DEPTHS))
+def test_localnet_alone_is_the_local_unet_of_the_paper(lesion):
+    model = create("localnet", lesion=lesion, base_channels=4).eval()
+    assert model.lesions == (lesion,)
+    assert model.depth == POOLING_DEPTHS[lesion].local_depth  # paper 001, Section 2.1
+    with torch.no_grad():
+        assert model(torch.rand(1, 3, 70, 90)).shape == (1, 1, 70, 90)  # any whole-image size
+
+
+def test_localnet_rejects_an_unknown_lesion():
+    with pytest.raises(EdgesegError, match="LocalNet lesion must be one of"):
+        create("localnet", lesion="OD")

@@ -11,7 +11,7 @@ from edgeseg.train import TrainOptions, list_recipes, train
 
 RECIPES = [recipe.name for recipe in list_recipes()]
 SIZE = {"localglobal": 128}
-OPTIONS = {"localglobal": {"base_channels": 4, "global_size": 64, "patch_size": 32}}
+OPTIONS = {"localglobal": {"base_channels": 4, "global_size": 64, "patch_size": 32}, "localnet": {"base_channels": 4}}
 
 
 @pytest.mark.parametrize("name", RECIPES)
