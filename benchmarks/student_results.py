@@ -42,6 +42,7 @@ PAPER_ROWS = {  # model name -> the paper's rows for it (None: not reported)
         ("LocalNet alone (paper 001)", 0.433, 0.696, 0.845, 0.653),
         ("GlobalNet alone (paper 001)", 0.484, 0.711, 0.849, 0.720),
     ],
+    "localnet": [("LocalNet alone (paper 001)", 0.433, 0.696, 0.845, 0.653)],
     "dual2net": [("Dual2Net HED (paper 000)", None, None, 0.8296, None), ("Dual2Net PSPNet (paper 000)", None, None, 0.7977, None),
                  ("Dual2Net DeepLabv3 (paper 000)", None, None, 0.7890, None)],
 }

@@ -46,6 +46,12 @@ FIGURES: tuple[PaperFigure, ...] = (
     PaperFigure("localglobal", {"lesion": "HE"}, "not given", "GlobalNet depth 6 + LocalNet depth 6"),
     PaperFigure("localglobal", {"lesion": "SE"}, "not given", "GlobalNet depth 4 + LocalNet depth 6"),
     PaperFigure("localglobal", {"lesion": "MA"}, "not given", "GlobalNet depth 3 + LocalNet depth 3"),
+    PaperFigure("localnet", {"lesion": "MA"}, "not given", "LocalNet alone, depth 3 (EX and MA)"),
+    PaperFigure("localnet", {"lesion": "HE"}, "not given", "LocalNet alone, depth 6 (HE and SE), widths capped at 1024"),
+    PaperFigure("localnet", {"lesion": "MA", "base_channels": 32, "max_channels": 512}, "not given",
+                "half the paper's widths: the MA teacher trained on this CPU (docs/results.md)"),
+    PaperFigure("localnet", {"lesion": "HE", "base_channels": 32, "max_channels": 512}, "not given",
+                "half the paper's widths: the HE teacher trained on this CPU (docs/results.md)"),
     PaperFigure("sunet", {}, "not given", "ResNet-34 + 3 separations / 2 unions of width 256 (the paper gives neither)"),
 )
 

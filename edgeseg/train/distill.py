@@ -12,11 +12,16 @@ preprocessing (its size, CLAHE, normalisation), exactly as `edgeseg predict` run
 probabilities are mapped into the student's square. Several teachers may each cover some lesions
 (a teacher per lesion); where two cover the same lesion their probabilities are averaged. The
 soft maps are then augmented with the image and masks (same rotation, flip, warp and crop).
+The maps are kept in the run folder (``teacher_maps.safetensors``), so a resumed run does not
+run its teachers again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +30,7 @@ from torch import nn
 
 from edgeseg.data.datasets import open_split
 from edgeseg.errors import EdgesegError
+from edgeseg.fileio import atomic_write_bytes
 from edgeseg.losses import DeepSupervision
 from edgeseg.train.datasets import AugmentedSegmentation, CachedImage
 from edgeseg.train.preprocessing import Preprocessing
@@ -63,6 +69,52 @@ def teacher_maps(
     return np.asarray(taught), maps
 
 
+def _fingerprint(teachers: list[str], stems: list[str], lesions: tuple[str, ...], size: int) -> str:
+    """SHA-256 of the teachers' weight files, the training images' stems, the student's lesions
+    and input size: what the teachers' maps depend on."""
+    from edgeseg.checkpoint import resolve_model_path
+
+    digest = hashlib.sha256()
+    for teacher in teachers:
+        with open(resolve_model_path(teacher), "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    digest.update(json.dumps([stems, list(lesions), size]).encode())
+    return digest.hexdigest()
+
+
+def cached_teacher_maps(
+    cache: Path | None, teachers: list[str], items: list[CachedImage], root: str, lesions: tuple[str, ...],
+    preprocessing: Preprocessing,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`teacher_maps`, kept in ``cache`` (safetensors, float16, written atomically) and
+    reused while its fingerprint matches, so that a resumed distillation does not run its
+    teachers again. The maps are always used as stored (rounded to float16), so a resumed run
+    trains on exactly the targets of an uninterrupted one."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load, save
+
+    stems = [item.stem for item in items]
+    fingerprint = _fingerprint(teachers, stems, lesions, preprocessing.size)
+    if cache is not None and cache.is_file():
+        try:
+            from safetensors import safe_open
+
+            with safe_open(str(cache), framework="numpy") as handle:
+                stored = (handle.metadata() or {}).get("fingerprint")
+            if stored == fingerprint:
+                tensors = load(cache.read_bytes())
+                return tensors["taught"], [tensors[f"maps/{stem}"].astype(np.float32) for stem in stems]
+        except (OSError, SafetensorError, KeyError):
+            pass  # unreadable or incomplete: computed again below
+    taught, maps = teacher_maps(teachers, items, root, lesions, preprocessing)
+    rounded = [array.astype(np.float16) for array in maps]
+    if cache is not None:
+        tensors = {"taught": taught.astype(np.int64), **{f"maps/{stem}": array for stem, array in zip(stems, rounded)}}
+        atomic_write_bytes(cache, save(tensors, metadata={"fingerprint": fingerprint}))
+    return taught, [array.astype(np.float32) for array in rounded]
+
+
 class _SoftTargetDataset(torch.utils.data.Dataset):
     """Keys (index, epoch, slot) -> (image, masks, soft targets), augmented alike."""
 
@@ -87,11 +139,13 @@ class DistillationTask(SegmentationTask):
     def __init__(self, recipe: Any, stage: Any, data: Any, seed: int, crop: int | None = None) -> None:
         options = dict(stage.loss_options)
         teachers, self.weight = options.pop("teachers", []), float(options.pop("weight", 1.0))
+        cache = options.pop("cache", None)
         if not teachers:
             raise EdgesegError(f"recipe {recipe.name!r} distils from teachers: pass --teacher RUN_DIR[,RUN_DIR...]")
         self.loss_options = options
         super().__init__(recipe, stage, data, seed, crop)
-        self.taught, soft = teacher_maps(teachers, data.train, data.root, data.lesions, data.preprocessing)
+        self.taught, soft = cached_teacher_maps(Path(cache) if cache else None, teachers, data.train, data.root, data.lesions,
+                                                data.preprocessing)
         self.dataset = _SoftTargetDataset(AugmentedSegmentation(data.train, data.preprocessing, make_augment(recipe, crop), seed), soft)
         base = LOSSES[stage.loss](**options).base
         taught = torch.as_tensor(self.taught)

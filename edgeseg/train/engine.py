@@ -43,6 +43,7 @@ from edgeseg.train.validation import recalibrate_batchnorm, split_train_val, val
 
 CONFIG = "config.json"
 RESUME = "resume.safetensors"
+TEACHER_MAPS = "teacher_maps.safetensors"  # a distillation's teacher probabilities, reused on --resume
 
 
 @dataclass
@@ -137,7 +138,8 @@ def resolve_recipe(options: TrainOptions) -> Recipe:
         )
     if options.teachers:  # distillation recipes take their teachers from the options
         stages = updates.get("stages", recipe.stages)
-        teaching = {"teachers": list(options.teachers), "weight": options.distill_weight}
+        teaching = {"teachers": list(options.teachers), "weight": options.distill_weight,
+                    "cache": str(Path(options.out) / TEACHER_MAPS)}
         updates["stages"] = tuple(dataclasses.replace(stage, loss_options={**stage.loss_options, **teaching}) for stage in stages)
     return dataclasses.replace(recipe, **updates)
 
@@ -203,9 +205,10 @@ class Trainer:
     # -- set-up ------------------------------------------------------------------------------
     def _check_run_dir(self) -> None:
         """A new run must not overwrite another's weights: checked before anything is built or
-        loaded. A folder with a ``config.json`` and no weights (a run stopped before its first
-        checkpoint, which ``--resume`` cannot continue) is started afresh."""
-        if not self.resume and ((self.run_dir / RESUME).exists() or any(self.run_dir.glob("*.safetensors"))):
+        loaded. A folder without weights (a run stopped before its first checkpoint, which
+        ``--resume`` cannot continue) is started afresh; a distillation there reuses the teachers'
+        maps it had computed."""
+        if not self.resume and any((self.run_dir / name).exists() for name in (RESUME, "last.safetensors", "best.safetensors")):
             raise EdgesegError(f"{self.run_dir}: already holds a run; continue it with --resume {self.run_dir} or choose a new --out")
 
     def _prepare_run_dir(self, info: Distributed) -> None:

@@ -54,3 +54,42 @@ def test_distill_command_writes_a_normal_run_folder(synthetic_root, tmp_path, ti
 def test_distill_without_teachers_is_a_clear_error(synthetic_root, tmp_path):
     with pytest.raises(EdgesegError, match="--teacher"):
         train(_options(synthetic_root, tmp_path / "run", "distill-u2xs-mt", epochs=1, max_iterations=1))
+
+
+def test_teacher_maps_are_kept_in_the_run_and_reused_on_resume(synthetic_root, tmp_path, tiny_model_file, monkeypatch):
+    import edgeseg.train.distill as distill
+
+    run = tmp_path / "run"
+    train(_options(synthetic_root, run, "distill-u2xs-mt", epochs=1, max_iterations=1, teachers=[str(tiny_model_file)]))
+    assert (run / "teacher_maps.safetensors").is_file()
+
+    def teachers_must_not_run(*args, **kwargs):
+        raise AssertionError("the teachers ran again although their maps were kept")
+
+    monkeypatch.setattr(distill, "teacher_maps", teachers_must_not_run)
+    from edgeseg.train import resume
+
+    assert resume(run, epochs=2, progress=False).epochs_done == 1
+
+
+def test_teacher_maps_are_computed_again_when_the_teacher_changes(synthetic_root, tmp_path, tiny_model_file):
+    from edgeseg.train.distill import cached_teacher_maps
+    from edgeseg.train.engine import Trainer
+
+    trainer = Trainer(_options(synthetic_root, tmp_path / "unused", "u2xs-mt"))
+    data = trainer._load_data(("MA", "HE", "EX", "SE"))
+    cache = tmp_path / "maps.safetensors"
+    taught, first = cached_teacher_maps(cache, [str(tiny_model_file)], data.train, data.root, data.lesions, data.preprocessing)
+    assert cache.is_file() and len(first) == len(data.train)
+    _, again = cached_teacher_maps(cache, [str(tiny_model_file)], data.train, data.root, data.lesions, data.preprocessing)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))  # reused exactly as stored
+    import torch
+
+    from edgeseg.checkpoint import load_model, save_model
+
+    model, card = load_model(tiny_model_file)
+    with torch.no_grad():
+        model.head.bias.add_(1.0)  # a retrained teacher
+    other = save_model(tmp_path / "other.safetensors", model, card)
+    _, changed = cached_teacher_maps(cache, [str(other)], data.train, data.root, data.lesions, data.preprocessing)
+    assert not all(np.array_equal(a, b) for a, b in zip(first, changed))
