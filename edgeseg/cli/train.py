@@ -34,6 +34,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--optimizer", choices=["adam", "sgd"],
                         help="replace every stage's optimizer (learning rates kept unless --lr): adam trains unnormalised "
                              "networks such as VGG-16 from scratch where the papers' SGD assumed ImageNet weights")
+    parser.add_argument("--schedule", choices=["constant", "poly"],
+                        help="replace every stage's learning-rate schedule: poly decays to 0 over the stage "
+                             "(fine-tuning from --init), constant keeps the rate")
     parser.add_argument("--batch-size", type=int, help="images per process and accumulation step")
     parser.add_argument("--accumulate", type=int, default=1, help="gradient accumulation steps (default 1)")
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
@@ -89,6 +92,7 @@ def training_options(args: argparse.Namespace, recipe: str, **extra):
         init=str(args.init) if args.init else None,
         lr=args.lr,
         optimizer=args.optimizer,
+        schedule=args.schedule,
         command="edgeseg " + " ".join(shlex.quote(part) for part in sys.argv[1:]),
         **extra,
     )

@@ -38,6 +38,7 @@ from edgeseg.train.distributed import Distributed, barrier, init_distributed, se
 from edgeseg.train.preprocessing import Preprocessing, mean_std
 from edgeseg.train.recipes import Recipe, Stage, get_recipe
 from edgeseg.train.runlog import RunLog
+from edgeseg.train.schedules import Schedule
 from edgeseg.train.tasks import StepContext, build_task
 from edgeseg.train.validation import recalibrate_batchnorm, split_train_val, validate
 
@@ -75,6 +76,7 @@ class TrainOptions:
     init: str | None = None
     lr: float | None = None
     optimizer: str | None = None
+    schedule: str | None = None
     teachers: list[str] = field(default_factory=list)
     distill_weight: float = 1.0
     model_options: dict[str, Any] = field(default_factory=dict)
@@ -136,6 +138,9 @@ def resolve_recipe(options: TrainOptions) -> Recipe:
         updates["stages"] = tuple(
             dataclasses.replace(stage, optimizer=dataclasses.replace(stage.optimizer, name=options.optimizer)) for stage in stages
         )
+    if options.schedule is not None:  # every stage decays (poly) or keeps (constant) its rate over its own epochs
+        stages = updates.get("stages", recipe.stages)
+        updates["stages"] = tuple(dataclasses.replace(stage, schedule=Schedule(options.schedule)) for stage in stages)
     if options.teachers:  # distillation recipes take their teachers from the options
         stages = updates.get("stages", recipe.stages)
         teaching = {"teachers": list(options.teachers), "weight": options.distill_weight,

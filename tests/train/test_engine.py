@@ -191,6 +191,18 @@ def test_optimizer_override_replaces_every_stage_and_keeps_its_rates():
     assert [stage.optimizer.lr for stage in recipe.stages] == pytest.approx([1e-4, 1e-5])
 
 
+def test_schedule_override_decays_every_stage_over_its_own_epochs():
+    from edgeseg.train.engine import resolve_recipe
+
+    recipe = resolve_recipe(TrainOptions(recipe="u2xs-mt", data=".", out=".", epochs=60, schedule="poly"))
+    schedule = recipe.stages[0].schedule
+    assert schedule.kind == "poly"
+    # the recipe's step schedule would keep the full rate until epoch 115; poly halves it well before
+    assert schedule.factor_at(0, 0, 12, 60) == 1.0
+    assert schedule.factor_at(30, 0, 12, 60) == pytest.approx(0.5**0.9)
+    assert schedule.factor_at(59, 11, 12, 60) < 0.01
+
+
 def test_resume_overrides_are_kept_for_later_resumes(synthetic_root, tmp_path):
     run = tmp_path / "run"
     train(_options(synthetic_root, run, epochs=1))
