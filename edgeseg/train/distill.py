@@ -91,15 +91,13 @@ def cached_teacher_maps(
     reused while its fingerprint matches, so that a resumed distillation does not run its
     teachers again. The maps are always used as stored (rounded to float16), so a resumed run
     trains on exactly the targets of an uninterrupted one."""
-    from safetensors import SafetensorError
+    from safetensors import SafetensorError, safe_open
     from safetensors.numpy import load, save
 
     stems = [item.stem for item in items]
     fingerprint = _fingerprint(teachers, stems, lesions, preprocessing.size)
     if cache is not None and cache.is_file():
         try:
-            from safetensors import safe_open
-
             with safe_open(str(cache), framework="numpy") as handle:
                 stored = (handle.metadata() or {}).get("fingerprint")
             if stored == fingerprint:
