@@ -20,6 +20,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--student", default="u2xs", choices=["u2xs"], help="student architecture (default u2xs)")
     parser.add_argument("--mode", default="mt", choices=["st", "dt", "mt"], help="student mode (default mt: all four lesions)")
     parser.add_argument("--weight", type=float, default=1.0, help="weight of the distillation term (default 1)")
+    parser.add_argument(
+        "--teacher-calibration", default="none", choices=["none", "prevalence"],
+        help="prevalence: shift each teacher lesion's logits so that its mean probability on the training images "
+        "equals the lesion's share of mask pixels (for teachers trained with class-balanced losses, whose "
+        "probabilities are inflated); none: use the probabilities as they are (default)",
+    )
     add_training_arguments(parser)
     parser.set_defaults(handler=run_distill)
 
@@ -37,6 +43,7 @@ def run_distill(args: argparse.Namespace) -> int:
             raise EdgesegError("--teacher RUN_DIR[,RUN_DIR...] and --data DIR are required (or --resume RUN_DIR)")
         teachers = [part.strip() for part in args.teacher.split(",") if part.strip()]
         recipe = f"distill-{args.student}-{args.mode}"
-        summary = train(training_options(args, recipe, teachers=teachers, distill_weight=args.weight))
+        summary = train(training_options(args, recipe, teachers=teachers, distill_weight=args.weight,
+                                           teacher_calibration=args.teacher_calibration))
     print_summary(summary, text_table)
     return 0

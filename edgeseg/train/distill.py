@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,15 +33,18 @@ from edgeseg.data.datasets import open_split
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_write_bytes
 from edgeseg.losses import DeepSupervision
+from edgeseg.train.calibration import TEACHER_CALIBRATIONS, match_prevalence
 from edgeseg.train.datasets import AugmentedSegmentation, CachedImage
 from edgeseg.train.preprocessing import Preprocessing
 from edgeseg.train.tasks import LOSSES, SegmentationTask, StepContext, make_augment
 
 
 def teacher_maps(
-    teachers: list[str], items: list[CachedImage], root: str, lesions: tuple[str, ...], preprocessing: Preprocessing
+    teachers: list[str], items: list[CachedImage], root: str, lesions: tuple[str, ...], preprocessing: Preprocessing,
+    progress: bool = False,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The teachers' averaged probabilities on each training image, in the student's square.
+    """The teachers' averaged probabilities on each training image, in the student's square,
+    with a progress bar when ``progress`` (as training shows one, also into a log file).
 
     Returns (taught channel indices into ``lesions``, one (K, S, S) float32 array per item).
     """
@@ -54,7 +58,7 @@ def teacher_maps(
         raise EdgesegError(f"no teacher predicts any of the student's lesions {', '.join(lesions)}")
     by_stem = {sample.stem: sample for sample in open_split(root, "train")}
     maps = []
-    for item in tqdm(items, desc="teachers", unit="img", leave=False, disable=None):
+    for item in tqdm(items, desc="teachers", unit="img", leave=False, disable=not progress):
         image = by_stem[item.stem].load_image()
         total = np.zeros((len(taught), preprocessing.size, preprocessing.size), np.float32)
         count = np.zeros(len(taught), np.float32)
@@ -85,7 +89,7 @@ def _fingerprint(teachers: list[str], stems: list[str], lesions: tuple[str, ...]
 
 def cached_teacher_maps(
     cache: Path | None, teachers: list[str], items: list[CachedImage], root: str, lesions: tuple[str, ...],
-    preprocessing: Preprocessing,
+    preprocessing: Preprocessing, progress: bool = False,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """:func:`teacher_maps`, kept in ``cache`` (safetensors, float16, written atomically) and
     reused while its fingerprint matches, so that a resumed distillation does not run its
@@ -105,12 +109,23 @@ def cached_teacher_maps(
                 return tensors["taught"], [tensors[f"maps/{stem}"].astype(np.float32) for stem in stems]
         except (OSError, SafetensorError, KeyError):
             pass  # unreadable or incomplete: computed again below
-    taught, maps = teacher_maps(teachers, items, root, lesions, preprocessing)
+    taught, maps = teacher_maps(teachers, items, root, lesions, preprocessing, progress)
     rounded = [array.astype(np.float16) for array in maps]
     if cache is not None:
         tensors = {"taught": taught.astype(np.int64), **{f"maps/{stem}": array for stem, array in zip(stems, rounded)}}
         atomic_write_bytes(cache, save(tensors, metadata={"fingerprint": fingerprint}))
     return taught, [array.astype(np.float32) for array in rounded]
+
+
+def _prevalence(items: list[CachedImage], taught: np.ndarray) -> np.ndarray:
+    """Share of mask pixels of each taught lesion over the training images, in the student's square."""
+    counts = np.zeros(len(taught))
+    pixels = 0
+    for item in items:
+        if item.masks is not None:
+            counts += item.masks[taught].reshape(len(taught), -1).sum(axis=1)
+            pixels += item.masks[0].size
+    return counts / max(pixels, 1)
 
 
 class _SoftTargetDataset(torch.utils.data.Dataset):
@@ -137,13 +152,21 @@ class DistillationTask(SegmentationTask):
     def __init__(self, recipe: Any, stage: Any, data: Any, seed: int, crop: int | None = None) -> None:
         options = dict(stage.loss_options)
         teachers, self.weight = options.pop("teachers", []), float(options.pop("weight", 1.0))
-        cache = options.pop("cache", None)
+        cache, progress = options.pop("cache", None), bool(options.pop("progress", False))
+        calibration = options.pop("calibration", "none")
         if not teachers:
             raise EdgesegError(f"recipe {recipe.name!r} distils from teachers: pass --teacher RUN_DIR[,RUN_DIR...]")
         self.loss_options = options
         super().__init__(recipe, stage, data, seed, crop)
         self.taught, soft = cached_teacher_maps(Path(cache) if cache else None, teachers, data.train, data.root, data.lesions,
-                                                data.preprocessing)
+                                                data.preprocessing, progress)
+        if calibration == "prevalence":
+            soft, self.calibration_shifts = match_prevalence(soft, _prevalence(data.train, self.taught))
+            if progress:
+                shifts = ", ".join(f"{data.lesions[i]} {b:+.2f}" for i, b in zip(self.taught, self.calibration_shifts))
+                print(f"teachers' logits shifted to the training prevalence: {shifts}", file=sys.stderr)
+        elif calibration != "none":
+            raise EdgesegError(f"unknown teacher calibration {calibration!r}: use one of {', '.join(sorted(TEACHER_CALIBRATIONS))}")
         self.dataset = _SoftTargetDataset(AugmentedSegmentation(data.train, data.preprocessing, make_augment(recipe, crop), seed), soft)
         base = LOSSES[stage.loss](**options).base
         taught = torch.as_tensor(self.taught)

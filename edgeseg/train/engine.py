@@ -79,6 +79,7 @@ class TrainOptions:
     schedule: str | None = None
     teachers: list[str] = field(default_factory=list)
     distill_weight: float = 1.0
+    teacher_calibration: str = "none"
     model_options: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
     command: str = ""
@@ -144,7 +145,8 @@ def resolve_recipe(options: TrainOptions) -> Recipe:
     if options.teachers:  # distillation recipes take their teachers from the options
         stages = updates.get("stages", recipe.stages)
         teaching = {"teachers": list(options.teachers), "weight": options.distill_weight,
-                    "cache": str(Path(options.out) / TEACHER_MAPS)}
+                    "cache": str(Path(options.out) / TEACHER_MAPS), "progress": options.progress,
+                    "calibration": options.teacher_calibration}
         updates["stages"] = tuple(dataclasses.replace(stage, loss_options={**stage.loss_options, **teaching}) for stage in stages)
     return dataclasses.replace(recipe, **updates)
 

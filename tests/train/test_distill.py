@@ -93,3 +93,43 @@ def test_teacher_maps_are_computed_again_when_the_teacher_changes(synthetic_root
     other = save_model(tmp_path / "other.safetensors", model, card)
     _, changed = cached_teacher_maps(cache, [str(other)], data.train, data.root, data.lesions, data.preprocessing)
     assert not all(np.array_equal(a, b) for a, b in zip(first, changed))
+
+
+def test_teacher_pass_shows_progress_when_training_does(synthetic_root, tmp_path, tiny_model_file, capsys):
+    """The teachers' pass over the training images takes minutes at full resolution: under
+    ``nohup`` (no terminal) it must still show its bar whenever training shows its own."""
+    train(_options(synthetic_root, tmp_path / "shown", "distill-u2xs-mt", epochs=1, max_iterations=1,
+                   teachers=[str(tiny_model_file)], progress=True))
+    assert "teachers" in capsys.readouterr().err
+    train(_options(synthetic_root, tmp_path / "quiet", "distill-u2xs-mt", epochs=1, max_iterations=1,
+                   teachers=[str(tiny_model_file)], progress=False))
+    assert "teachers" not in capsys.readouterr().err
+
+
+def test_prevalence_calibration_keeps_the_ranking_and_matches_the_mask_share():
+    """A class-balanced teacher's inflated maps (logits + 6) come back to the lesion's share of
+    pixels, in the same pixel order; an already calibrated map is left almost as it is."""
+    from edgeseg.train.calibration import match_prevalence
+
+    rng = np.random.default_rng(0)
+    logits = [rng.normal(-8.0, 2.0, size=(1, 32, 32)) for _ in range(3)]
+    calibrated = [1 / (1 + np.exp(-z)) for z in logits]
+    share = float(np.mean([c.mean() for c in calibrated]))
+    inflated = [1 / (1 + np.exp(-(z + 6.0))) for z in logits]
+    shifted, shifts = match_prevalence(inflated, np.array([share]))
+    assert abs(shifts[0] + 6.0) < 0.05
+    assert abs(float(np.mean([s.mean() for s in shifted])) - share) < 1e-4
+    assert all(np.array_equal(np.argsort(a, axis=None), np.argsort(b, axis=None)) for a, b in zip(shifted, inflated))
+    _, unchanged = match_prevalence(calibrated, np.array([share]))
+    assert abs(unchanged[0]) < 0.05
+
+
+def test_distill_command_takes_the_teacher_calibration(synthetic_root, tmp_path, tiny_model_file, capsys):
+    import json
+
+    run = tmp_path / "run"
+    assert main(["distill", "--teacher", str(tiny_model_file), "--data", str(synthetic_root), "--out", str(run),
+                 "--epochs", "1", "--max-iterations", "1", "--size", "64", "--batch-size", "2", "--val-fraction", "0.34",
+                 "--device", "cpu", "--threads", "1", "--teacher-calibration", "prevalence"]) == 0
+    assert json.loads((run / "config.json").read_text())["teacher_calibration"] == "prevalence"
+    assert "shifted to the training prevalence: MA" in capsys.readouterr().err
