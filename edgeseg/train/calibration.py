@@ -19,9 +19,13 @@ TEACHER_CALIBRATIONS = ("none", "prevalence")
 _EPSILON = 1e-6
 
 
-def _mean_probability(logits: list[np.ndarray], shift: float) -> float:
-    total = sum(float((1.0 / (1.0 + np.exp(-(array + shift)))).sum()) for array in logits)
-    return total / sum(array.size for array in logits)
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+def _logit(probabilities: np.ndarray) -> np.ndarray:
+    clipped = np.clip(probabilities, _EPSILON, 1 - _EPSILON)
+    return np.log(clipped / (1 - clipped))
 
 
 def match_prevalence(
@@ -35,15 +39,16 @@ def match_prevalence(
     channels = maps[0].shape[0]
     shifts = np.zeros(channels)
     shifted = [np.empty_like(array, dtype=np.float32) for array in maps]
+    pixels = sum(array[0].size for array in maps)
     for channel in range(channels):
-        logits = [np.log(np.clip(a[channel], _EPSILON, 1 - _EPSILON) / (1 - np.clip(a[channel], _EPSILON, 1 - _EPSILON)))
-                  for a in maps]
+        logits = [_logit(array[channel]) for array in maps]
         target = float(np.clip(prevalence[channel], _EPSILON, 1 - _EPSILON))
         low, high = -40.0, 40.0
         for _ in range(iterations):
             middle = (low + high) / 2
-            low, high = (middle, high) if _mean_probability(logits, middle) < target else (low, middle)
+            mean = sum(float(_sigmoid(array + middle).sum()) for array in logits) / pixels
+            low, high = (middle, high) if mean < target else (low, middle)
         shifts[channel] = (low + high) / 2
         for out, array in zip(shifted, logits):
-            out[channel] = 1.0 / (1.0 + np.exp(-(array + shifts[channel])))
+            out[channel] = _sigmoid(array + shifts[channel])
     return shifted, shifts

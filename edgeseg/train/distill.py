@@ -156,17 +156,17 @@ class DistillationTask(SegmentationTask):
         calibration = options.pop("calibration", "none")
         if not teachers:
             raise EdgesegError(f"recipe {recipe.name!r} distils from teachers: pass --teacher RUN_DIR[,RUN_DIR...]")
+        if calibration not in TEACHER_CALIBRATIONS:  # checked before the teachers' pass, which takes minutes
+            raise EdgesegError(f"unknown teacher calibration {calibration!r}: use one of {', '.join(TEACHER_CALIBRATIONS)}")
         self.loss_options = options
         super().__init__(recipe, stage, data, seed, crop)
         self.taught, soft = cached_teacher_maps(Path(cache) if cache else None, teachers, data.train, data.root, data.lesions,
                                                 data.preprocessing, progress)
         if calibration == "prevalence":
-            soft, self.calibration_shifts = match_prevalence(soft, _prevalence(data.train, self.taught))
+            soft, shifts = match_prevalence(soft, _prevalence(data.train, self.taught))
             if progress:
-                shifts = ", ".join(f"{data.lesions[i]} {b:+.2f}" for i, b in zip(self.taught, self.calibration_shifts))
-                print(f"teachers' logits shifted to the training prevalence: {shifts}", file=sys.stderr)
-        elif calibration != "none":
-            raise EdgesegError(f"unknown teacher calibration {calibration!r}: use one of {', '.join(sorted(TEACHER_CALIBRATIONS))}")
+                named = ", ".join(f"{data.lesions[i]} {b:+.2f}" for i, b in zip(self.taught, shifts))
+                print(f"teachers' logits shifted to the training prevalence: {named}", file=sys.stderr)
         self.dataset = _SoftTargetDataset(AugmentedSegmentation(data.train, data.preprocessing, make_augment(recipe, crop), seed), soft)
         base = LOSSES[stage.loss](**options).base
         taught = torch.as_tensor(self.taught)

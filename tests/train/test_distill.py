@@ -133,3 +133,15 @@ def test_distill_command_takes_the_teacher_calibration(synthetic_root, tmp_path,
                  "--device", "cpu", "--threads", "1", "--teacher-calibration", "prevalence"]) == 0
     assert json.loads((run / "config.json").read_text())["teacher_calibration"] == "prevalence"
     assert "shifted to the training prevalence: MA" in capsys.readouterr().err
+
+
+def test_unknown_teacher_calibration_fails_before_the_teachers_run(synthetic_root, tmp_path, tiny_model_file, monkeypatch):
+    import edgeseg.train.distill as distill
+
+    def teachers_must_not_run(*args, **kwargs):
+        raise AssertionError("the teachers ran before the calibration was checked")
+
+    monkeypatch.setattr(distill, "teacher_maps", teachers_must_not_run)
+    with pytest.raises(EdgesegError, match="unknown teacher calibration 'platt'"):
+        train(_options(synthetic_root, tmp_path / "run", "distill-u2xs-mt", epochs=1, max_iterations=1,
+                       teachers=[str(tiny_model_file)], teacher_calibration="platt"))
