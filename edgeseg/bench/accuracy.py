@@ -4,7 +4,7 @@ Each subject preprocesses each photograph its own way (its card or metadata), an
 mapped back onto the photograph's pixels exactly as `edgeseg predict` does, so models of
 different input sizes are scored against the same masks (IDRiD protocol: pooled over the
 images, average precision). Probabilities are pooled as 16-bit values (steps of 1/65535, far
-finer than any int8 output) so memory stays constant. For an exported file the largest
+finer than any int8 output, and the depth of `edgeseg predict`'s maps) so memory stays constant. For an exported file the largest
 absolute difference to its PyTorch source, on the same squares, is recorded as well.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edgeseg.metrics.pr import PRAccumulator, PRCurve
-from edgeseg.predict import maps_to_image
+from edgeseg.predict import maps_to_image, quantize_probabilities
 
 from .subjects import Subject
 
@@ -64,7 +64,7 @@ def score_subjects(subjects: list[Subject], samples: list, progress=None) -> dic
             truth = truths[subject.lesions]
             full = maps_to_image(outputs[subject.label], subject.preprocessing, image)
             for index, lesion in enumerate(subject.lesions):
-                accumulators[subject.label][lesion].add(np.round(full[index] * 65535).astype(np.uint16), truth[index])
+                accumulators[subject.label][lesion].add(quantize_probabilities(full[index], 16), truth[index])
         for subject in subjects:
             source = by_path.get(subject.source.resolve())
             if subject.runtime != "pytorch" and subject.label in outputs and source is not None and source.label in outputs:

@@ -19,6 +19,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=Path("predictions"), help="output folder (default ./predictions)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--no-maps", action="store_true", help="write only the overlay and the JSON summary")
+    parser.add_argument("--map-bits", type=int, choices=(8, 16), default=16,
+                        help="bit depth of the probability maps (default 16; 8 makes them several times smaller but ties "
+                        "the top of the ranking of models whose probabilities crowd near 1, which lowers their AUPR)")
     parser.set_defaults(handler=run_predict)
 
 
@@ -33,7 +36,7 @@ def run_predict(args: argparse.Namespace) -> int:
           f"input {predictor.preprocessing.size} px. Research use only, not a diagnosis.")
     rows = []
     for path in images:
-        summary = predict_file(predictor, path, args.out, write_maps=not args.no_maps)
+        summary = predict_file(predictor, path, args.out, write_maps=not args.no_maps, map_bits=args.map_bits)
         lesions = summary["lesions"]
         rows.append([path.name, *(f"{lesions[name]['area_share_of_fov'] * 100:.3f}% / {lesions[name]['components']}" for name in predictor.lesions), summary["seconds_inference"]])
     print(text_table(["Image", *(f"{name} area / comps" for name in predictor.lesions), "seconds"], rows))
