@@ -8,28 +8,49 @@ from pathlib import Path
 LESION_ORDER = ("MA", "HE", "EX", "SE")
 
 
-def _figure(width: float = 7.5, height: float = 4.8):
+def _figure(width: float = 7.5, height: float = 4.8, columns: int = 1):
+    """pyplot, a figure and its axes (one Axes, or a row of ``columns`` of them)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    return plt, *plt.subplots(figsize=(width, height))
+    return plt, *plt.subplots(1, columns, figsize=(width, height))
+
+
+def pareto_panels(rows: list[dict]) -> list[tuple[str, list[tuple[str, float, float]]]]:
+    """The panels of the speed/accuracy plot: (title, [(label, median ms, AUPR)]).
+
+    When every timed runner scores the same lesions, one panel holds their mean AUPR. When the
+    lesion sets differ (one-lesion teachers beside four-lesion students), a mean would compare
+    different lesions, so there is one panel per lesion with the runners that predict it.
+    """
+    timed = [row for row in rows if not math.isnan(row.get("median_ms", math.nan))
+             and any(not math.isnan(value) for value in row.get("aupr", {}).values())]
+    lesion_sets = {frozenset(lesion for lesion, value in row["aupr"].items() if not math.isnan(value)) for row in timed}
+    if len(lesion_sets) <= 1:
+        lesions = "/".join(lesion for lesion in LESION_ORDER if lesion_sets and lesion in next(iter(lesion_sets)))
+        return [(f"mean test AUPR ({lesions})", [(row["label"], row["median_ms"], row["mean_aupr"]) for row in timed])] if timed else []
+    present = [lesion for lesion in LESION_ORDER if any(lesion in lesions for lesions in lesion_sets)]
+    return [(f"test AUPR {lesion}", [(row["label"], row["median_ms"], row["aupr"][lesion]) for row in timed
+                                     if not math.isnan(row["aupr"].get(lesion, math.nan))]) for lesion in present]
 
 
 def pareto(rows: list[dict], path: Path) -> Path:
-    """Median latency against mean AUPR, one point per runner and precision."""
-    plt, figure, axes = _figure()
-    for row in rows:
-        if math.isnan(row.get("median_ms", math.nan)) or math.isnan(row.get("mean_aupr", math.nan)):
-            continue
-        axes.scatter(row["median_ms"], row["mean_aupr"], s=40)
-        axes.annotate(row["label"], (row["median_ms"], row["mean_aupr"]), fontsize=7, xytext=(4, 3), textcoords="offset points")
-    axes.set_xscale("log")
-    axes.set_xlabel("median latency per image (ms, log scale)")
-    axes.set_ylabel("mean test AUPR over lesions")
-    axes.set_title("Speed against accuracy (up and to the left is better)")
-    axes.grid(True, alpha=0.3)
+    """Median latency against test AUPR, one point per runner and precision (see :func:`pareto_panels`)."""
+    panels = pareto_panels(rows) or [("test AUPR", [])]
+    labels = list(dict.fromkeys(label for _, points in panels for label, *_ in points))
+    colours = {label: f"C{index % 10}" for index, label in enumerate(labels)}  # a runner keeps its colour across panels
+    plt, figure, axes = _figure(width=max(7.5, 4.5 * len(panels)), columns=len(panels))
+    for axis, (title, points) in zip([axes] if len(panels) == 1 else axes, panels):
+        for label, milliseconds, aupr in points:
+            axis.scatter(milliseconds, aupr, s=40, color=colours[label])
+            axis.annotate(label, (milliseconds, aupr), fontsize=7, xytext=(4, 3), textcoords="offset points")
+        axis.set_xscale("log")
+        axis.set_xlabel("median latency per image (ms, log scale)")
+        axis.set_ylabel(title)
+        axis.grid(True, alpha=0.3)
+    figure.suptitle("Speed against accuracy (up and to the left is better)")
     figure.tight_layout()
     figure.savefig(path, dpi=130)
     plt.close(figure)
