@@ -3,9 +3,10 @@
 Each subject preprocesses each photograph its own way (its card or metadata), and its maps are
 mapped back onto the photograph's pixels exactly as `edgeseg predict` does, so models of
 different input sizes are scored against the same masks (IDRiD protocol: pooled over the
-images, average precision). Probabilities are pooled as 16-bit values (steps of 1/65535, far
-finer than any int8 output, and the depth of `edgeseg predict`'s maps) so memory stays constant. For an exported file the largest
-absolute difference to its PyTorch source, on the same squares, is recorded as well.
+images, average precision). Probabilities are pooled as 16-bit values, the depth of `edgeseg
+predict`'s maps (steps of 1/65535, far finer than any int8 output), so memory stays constant.
+For an exported file the largest absolute difference to its PyTorch source, on the same
+squares, is recorded as well.
 """
 
 from __future__ import annotations

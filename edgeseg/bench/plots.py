@@ -27,10 +27,13 @@ def pareto_panels(rows: list[dict]) -> list[tuple[str, list[tuple[str, float, fl
     """
     timed = [row for row in rows if not math.isnan(row.get("median_ms", math.nan))
              and any(not math.isnan(value) for value in row.get("aupr", {}).values())]
+    if not timed:
+        return []
     lesion_sets = {frozenset(lesion for lesion, value in row["aupr"].items() if not math.isnan(value)) for row in timed}
-    if len(lesion_sets) <= 1:
-        lesions = "/".join(lesion for lesion in LESION_ORDER if lesion_sets and lesion in next(iter(lesion_sets)))
-        return [(f"mean test AUPR ({lesions})", [(row["label"], row["median_ms"], row["mean_aupr"]) for row in timed])] if timed else []
+    if len(lesion_sets) == 1:
+        (shared,) = lesion_sets
+        names = "/".join(lesion for lesion in LESION_ORDER if lesion in shared)
+        return [(f"mean test AUPR ({names})", [(row["label"], row["median_ms"], row["mean_aupr"]) for row in timed])]
     present = [lesion for lesion in LESION_ORDER if any(lesion in lesions for lesions in lesion_sets)]
     return [(f"test AUPR {lesion}", [(row["label"], row["median_ms"], row["aupr"][lesion]) for row in timed
                                      if not math.isnan(row["aupr"].get(lesion, math.nan))]) for lesion in present]
