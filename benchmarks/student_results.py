@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from edgeseg.checkpoint import resolve_model_path
+from edgeseg.cli.progress import progress_bar
 from edgeseg.data.idrid import read_idrid_segmentation
 from edgeseg.evaluate import evaluate_predictions
 from edgeseg.predict import Predictor, predict_file
@@ -78,11 +79,11 @@ def main() -> None:
     samples = read_idrid_segmentation(args.idrid, "test")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
-        for sample in samples:
+        for sample in progress_bar("predict")(samples, len(samples)):
             predict_file(predictor, sample.image, Path(folder))
         predict_seconds = (time.perf_counter() - start) / len(samples)
         lesions = tuple(lesion for lesion in LESIONS if lesion in predictor.lesions)
-        scores = {score.lesion: score for score in evaluate_predictions(folder, args.idrid, "test", lesions)}
+        scores = {score.lesion: score for score in evaluate_predictions(folder, args.idrid, "test", lesions, progress=progress_bar("score"))}
     ours = [scores[lesion].average_precision if lesion in scores else None for lesion in LESIONS]
     epochs, hours = training_compute(args.weights or predictor.path, predictor.card)
     label = args.label or f"{predictor.card.get('recipe', predictor.card['model'])} (edgeseg, this CPU)"
