@@ -35,8 +35,8 @@ from edgeseg.lesions import LESION_NAMES
 from edgeseg.train.preprocessing import Preprocessing
 
 DEFAULT_MODEL = "u2xs_mt.safetensors"
-# Overlay colours (RGB), chosen to stand out on an orange-red retina.
 MAP_DEPTHS = {8: np.uint8, 16: np.uint16}  # bits per pixel of a written probability map -> its dtype
+# Overlay colours (RGB), chosen to stand out on an orange-red retina.
 LESION_COLOURS = {"MA": (0, 255, 255), "HE": (60, 255, 60), "EX": (40, 90, 255), "SE": (255, 0, 255), "OD": (255, 255, 255)}
 
 
