@@ -11,6 +11,12 @@ research-use notice. Writes the card beside it as JSON too, for reading without 
 
 Without ``--run``, only the shipped card's test figures are replaced by ``--results`` (the
 weights stay as they are): for a change of the test protocol, not of the model.
+
+Every time, the shipped model's fp32 ONNX twin (``u2xs_mt.onnx``, what `edgeseg predict` runs by
+default when ONNX Runtime is installed) is exported again, verified on ``--data`` (8 validation
+images) and written beside it, its metadata pointing at the ``.safetensors`` it came from::
+
+    python benchmarks/ship_default.py --twin-only --data data/idrid1440
 """
 
 from __future__ import annotations
@@ -18,11 +24,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import torch
 
 from edgeseg.checkpoint import load_model, save_model
+from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_write_json
 
 TEST_PROTOCOL = ("27 IDRiD test images at 4288x2848, pooled average precision of the 16-bit maps of "
@@ -34,15 +43,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, help="run folder (its best.safetensors is shipped); without it, "
                         "only the test figures of the model at --out are replaced")
-    parser.add_argument("--results", type=Path, required=True, help="JSON written by student_results.py --json")
+    parser.add_argument("--results", type=Path, help="JSON written by student_results.py --json")
+    parser.add_argument("--data", help="prepared data set to verify the ONNX twin on (default: the card's training data)")
+    parser.add_argument("--twin-only", action="store_true", help="only export and verify the ONNX twin of the shipped model")
     parser.add_argument("--command", action="append", default=[], help="a command that reproduces the model (repeatable)")
     parser.add_argument("--out", type=Path, default=TARGET)
     args = parser.parse_args()
+    if args.twin_only:
+        write_onnx_twin(args.out, args.data)
+        return
+    if args.results is None:
+        parser.error("--results is required (or --twin-only)")
     results = json.loads(args.results.read_text())
     if args.run is None:
         model, card = load_model(args.out)
         card.update(test_aupr=results["test_aupr"], test_protocol=TEST_PROTOCOL)
         write(args.out, model, card)
+        write_onnx_twin(args.out, args.data)
         return
     model, card = load_model(args.run / "best.safetensors")
     rows = list(csv.DictReader((args.run / "log.csv").open()))
@@ -60,6 +77,7 @@ def main() -> None:
     )
     card["data"]["credit"] = card["data"].get("credit") or "IDRiD (Porwal et al. 2018), CC-BY 4.0"
     write(args.out, model, card)
+    write_onnx_twin(args.out, args.data)
 
 
 def write(path: Path, model: torch.nn.Module, card: dict) -> None:
@@ -67,6 +85,26 @@ def write(path: Path, model: torch.nn.Module, card: dict) -> None:
     save_model(path, model, card)
     atomic_write_json(path.with_suffix(".json"), card)
     print(f"Wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and {path.with_suffix('.json')}")
+
+
+def write_onnx_twin(path: Path, data: str | None) -> None:
+    """Export ``path`` to fp32 ONNX, verified, and place it beside ``path`` as ``<stem>.onnx``
+    with its metadata's source naming the model file beside it (not a machine's path)."""
+    from edgeseg.export import ExportOptions, export_model, read_metadata
+    from edgeseg.export.metadata import embed_onnx
+
+    with tempfile.TemporaryDirectory() as work:
+        (result,) = export_model(ExportOptions(weights=str(path), target="onnx", precisions=["fp32"], data=data, out=work, golden=False))
+        if not result.ok:
+            raise EdgesegError(f"the ONNX twin of {path} failed: {result.status}: {result.message}")
+        metadata = read_metadata(result.path)
+        metadata["source"]["file"] = path.name
+        if data:  # name the data set, not this machine's folder
+            metadata["verification_images"] = metadata["verification_images"].replace(str(data), Path(data).name)
+        metadata["file"] = path.with_suffix(".onnx").name
+        embed_onnx(result.path, metadata)
+        shutil.copyfile(result.path, path.with_suffix(".onnx"))
+    print(f"Wrote {path.with_suffix('.onnx')}: {result.verification.summary()}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from edgeseg.checkpoint import resolve_model_path
-from edgeseg.cli.progress import progress_bar
+from edgeseg.progress import progress_bar
 from edgeseg.data.idrid import read_idrid_segmentation
 from edgeseg.evaluate import evaluate_predictions
 from edgeseg.predict import Predictor, predict_file

@@ -49,8 +49,10 @@ def measure(data: str, recipe_name: str, size: int, crop: int | None, model_opti
     from torch.utils.data import default_collate
 
     from edgeseg.models import count_parameters, create
-    from edgeseg.train.engine import Trainer, TrainOptions, _make_optimizer, _trainable
-    from edgeseg.train.tasks import StepContext, build_task
+    from edgeseg.train import TrainOptions
+    from edgeseg.train.engine import Trainer, make_optimizer, trainable_parameters
+    from edgeseg.train.steps import build_task
+    from edgeseg.train.tasks import StepContext
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -59,13 +61,13 @@ def measure(data: str, recipe_name: str, size: int, crop: int | None, model_opti
     recipe = trainer.recipe
     model = create(recipe.model, **recipe.model_options)
     start = time.perf_counter()
-    training = trainer._load_data(tuple(model.lesions))
+    training = trainer.load_data(tuple(model.lesions))
     cache_seconds = time.perf_counter() - start
     model.train()
     stages = []
     for stage in recipe.stages:
         task = build_task(recipe, stage, training, 0, crop)
-        optimizer = _make_optimizer(stage, _trainable(model, stage))
+        optimizer = make_optimizer(stage, trainable_parameters(model, stage))
         plan = task.plan(0, recipe.batch_size)
         times = []
         for iteration in range(steps + 1):

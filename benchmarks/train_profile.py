@@ -24,7 +24,8 @@ from edgeseg.data.datasets import open_split
 from edgeseg.models import create
 from edgeseg.report import markdown_table
 from edgeseg.train.datasets import AugmentedSegmentation, cache_images
-from edgeseg.train.preprocessing import Preprocessing, mean_std
+from edgeseg.data.statistics import channel_mean_std
+from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.train.recipes import get_recipe
 from edgeseg.train.tasks import build_loss, make_augment
 

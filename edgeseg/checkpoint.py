@@ -23,13 +23,13 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from edgeseg import NOTICE
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_path
+from edgeseg.inference.model_info import CARD_KEY, read_card_header, resolve_model_file
 
-CARD_KEY = "edgeseg.card"
 STATE_KEY = "edgeseg.state"
 CARD_FORMAT = "edgeseg-model-v1"
-NOTICE = "Research use only; not a medical device and not for diagnosis."
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
@@ -64,23 +64,13 @@ def _safe_open(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
 
 
 def read_card(path: str | Path) -> dict:
-    """The model card stored in a model or resume file."""
-    path = resolve_model_path(path)
-    _, metadata = _safe_open(path)
-    if CARD_KEY not in metadata:
-        raise EdgesegError(f"{path}: holds no edgeseg model card; is it an edgeseg model file?")
-    return json.loads(metadata[CARD_KEY])
+    """The model card stored in a model or resume file (or a run folder's model file)."""
+    return read_card_header(resolve_model_path(path))
 
 
 def resolve_model_path(path: str | Path) -> Path:
     """A model file, or a run folder (its ``best.safetensors``, else ``last.safetensors``)."""
-    path = Path(path)
-    if path.is_dir():
-        for name in ("best.safetensors", "last.safetensors"):
-            if (path / name).is_file():
-                return path / name
-        raise EdgesegError(f"{path}: no best.safetensors or last.safetensors in this run folder")
-    return path
+    return resolve_model_file(path)
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from edgeseg.data.datasets import open_split
 from edgeseg.errors import DataError
-from edgeseg.fileio import image_size, truncation_problem
+from edgeseg.fileio import image_size, read_json, truncation_problem
 from edgeseg.lesions import LESIONS
 from edgeseg.metrics.pixel import Confusion, pixel_confusion
 from edgeseg.metrics.pr import PRAccumulator
@@ -94,6 +94,26 @@ def read_probability_map(path: Path) -> tuple[np.ndarray, float]:
     return array, float(np.iinfo(array.dtype).max)
 
 
+def map_at_image_resolution(path: Path, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A map `edgeseg predict` wrote at the model's resolution, brought onto its photograph's
+    pixels with the preprocessing and geometry of the summary beside it (``STEM.json``)."""
+    from edgeseg.inference.maps import map_to_image
+    from edgeseg.inference.preprocessing import Preprocessing, SquareGeometry
+
+    stem = path.stem.rsplit("_", 1)[0]
+    summary_path = next((folder / f"{stem}.json" for folder in (path.parent, path.parent.parent) if (folder / f"{stem}.json").is_file()), None)
+    summary = read_json(summary_path) if summary_path else {}
+    if "geometry" not in summary or "preprocessing" not in summary or np.issubdtype(values.dtype, np.floating):
+        raise DataError(
+            f"{path}: map is {values.shape[1]}x{values.shape[0]} but its image is {shape[1]}x{shape[0]}, and no "
+            f"{stem}.json with the geometry to map it back is beside it; predict with edgeseg predict (or --full-maps)"
+        )
+    geometry = SquareGeometry.from_dict(summary["geometry"])
+    if (geometry.height, geometry.width) != tuple(shape):
+        raise DataError(f"{summary_path}: its geometry is for a {geometry.width}x{geometry.height} photograph, not {shape[1]}x{shape[0]}")
+    return map_to_image(values, Preprocessing.from_dict(summary["preprocessing"]), geometry)
+
+
 def evaluate_predictions(
     predictions: str | Path,
     data: str | Path,
@@ -129,10 +149,7 @@ def evaluate_predictions(
         for index, lesion in enumerate(lesions):
             probability, one = maps[lesion]
             if probability.shape != shape:
-                raise DataError(
-                    f"{paths[lesion]}: map is {probability.shape[1]}x{probability.shape[0]} but "
-                    f"its image {sample.image.name} is {width}x{height}; predict at the data set's resolution"
-                )
+                probability = map_at_image_resolution(paths[lesion], probability, shape)
             score = scores[lesion]
             score.images += 1
             score.annotated += lesion in sample.masks

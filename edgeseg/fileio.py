@@ -86,7 +86,8 @@ def read_json(path: str | os.PathLike[str]) -> Any:
         raise DataError(f"{path}: not valid JSON ({exc}); delete it and re-create it") from None
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; a missing, unreadable or empty file is a one-line :class:`DataError`."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -124,7 +125,7 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     orientation is ignored so that images stay aligned with their masks.
     """
     path = Path(path)
-    data = _read_bytes(path)
+    data = read_bytes(path)
     problem = truncation_problem(data)
     if problem:
         raise DataError(f"{path}: {problem}; re-copy or re-download the file")
@@ -154,7 +155,7 @@ def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
-    data = _read_bytes(path)
+    data = read_bytes(path)
     problem = truncation_problem(data)
     if problem:
         raise DataError(f"{path}: {problem}; re-copy or re-download the mask")

@@ -64,3 +64,24 @@ def build_fake_idrid(root: Path) -> Path:
         "IDRiD_56,test,train/IDRiD_003,0.9700,0.96,1,0\n"
     )
     return root
+
+
+# Copies between the parts, planted for `data prepare --grading` (tests/data/test_grading.py): the
+# fake's grading-test photographs reuse the training ones' seeds; only test IDRiD_001 stays a copy
+# (of train IDRiD_001), test IDRiD_002 becomes a new photograph.
+PLANTED_OVERLAP = (
+    "seg_image,seg_split,nearest_grading_image,corr,second_best_corr,dr_grade,dme_risk\n"
+    "IDRiD_01,train,train/IDRiD_003,0.9999,0.98,3,0\n"  # graded with train IDRiD_003's labels
+    "IDRiD_02,train,test/IDRiD_002,0.9998,0.98,2,2\n"  # a grading-test photograph: withheld, leaky
+    "IDRiD_03,train,train/IDRiD_004,0.9500,0.94,4,1\n"  # not a copy
+    "IDRiD_55,test,train/IDRiD_002,0.9999,0.98,2,2\n"  # a segmentation-test photograph in grading training
+    "IDRiD_56,test,train/IDRiD_003,0.9700,0.96,1,0\n"
+)
+
+
+def plant_grading_copies(root: Path) -> Path:
+    """Make the fake IDRiD at ``root`` hold the copies :data:`PLANTED_OVERLAP` describes."""
+    test_image = root / GRADING_DIR / "1. Original Images" / SPLIT_DIRS["test"] / "IDRiD_002.jpg"
+    Image.fromarray(make_fundus((104, 160), seed=900).image).save(test_image, quality=90)
+    (root / OVERLAP_CSV).write_text(PLANTED_OVERLAP)
+    return root

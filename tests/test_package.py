@@ -1,4 +1,4 @@
-"""Packaging: fast imports, the export layer under the edgeseg namespace, every package shipped."""
+"""Packaging: fast imports, the lean paths free of torch, every package and the embedded model shipped."""
 
 from __future__ import annotations
 
@@ -24,27 +24,25 @@ def test_import_edgeseg_is_light():
     assert not {"numpy", "cv2", "torch"} & modules
 
 
-def test_data_metrics_and_cli_do_not_import_torch():
-    modules = _modules_after("import edgeseg.data, edgeseg.metrics, edgeseg.cli, edgeseg.evaluate")
+def test_data_metrics_cli_inference_predict_and_export_metadata_do_not_import_torch():
+    modules = _modules_after("import edgeseg.data, edgeseg.metrics, edgeseg.cli, edgeseg.evaluate, edgeseg.inference, edgeseg.predict; "
+                             "from edgeseg.export import read_metadata")
     assert "torch" not in modules
-    assert "edgeseg.data" in modules
+    assert "edgeseg.data" in modules and "edgeseg.inference.runners" in modules
 
 
-def test_export_layer_is_importable_as_edgeseg_export():
-    import edgeseg.export
-
-    assert Path(edgeseg.export.__file__).resolve() == REPO / "export" / "__init__.py"
-
-
-def test_every_package_is_listed_in_pyproject():
+def test_every_package_and_the_embedded_model_are_shipped():
     config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
-    listed = set(config["packages"])
-    on_disk = {
-        ".".join(path.parent.relative_to(REPO).parts)
-        for path in (REPO / "edgeseg").rglob("__init__.py")
-    }
-    assert on_disk <= listed, f"add {sorted(on_disk - listed)} to [tool.setuptools] packages"
-    assert config["package-dir"]["edgeseg.export"] == "export"
+    assert config["packages"]["find"]["include"] == ["edgeseg*"]
+    assert {"weights/*.safetensors", "weights/*.onnx"} <= set(config["package-data"]["edgeseg"])
+    assert (REPO / "edgeseg" / "weights" / "u2xs_mt.onnx").is_file()
+
+
+def test_torch_is_a_range_and_the_licence_is_there():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    torch = next(item for item in project["dependencies"] if item.startswith("torch"))
+    assert "==" not in torch  # installing edgeseg must not replace a project's torch
+    assert "Apache License" in (REPO / "LICENSE").read_text() and project["license"] == "Apache-2.0"
 
 
 def test_version_flag(capsys):

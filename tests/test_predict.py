@@ -1,8 +1,11 @@
-"""`edgeseg predict`: maps back at the photograph's resolution, overlay, summary, bad input."""
+"""`edgeseg predict`: maps back onto the photograph's pixels, the files written, the maps that
+`edgeseg eval` reads at either resolution, bad input refused before any model is loaded."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -10,9 +13,10 @@ from PIL import Image
 
 from edgeseg.cli import main
 from edgeseg.data.synthetic import make_fundus
+from edgeseg.evaluate import evaluate_predictions, read_probability_map
 from edgeseg.fileio import read_image
-from edgeseg.evaluate import read_probability_map
-from edgeseg.predict import Predictor, predict_file
+from edgeseg.inference.runners import Runner
+from edgeseg.predict import PredictOptions, Predictor, predict_paths
 from edgeseg.train import TrainOptions, train
 
 
@@ -34,72 +38,123 @@ def photo(tmp_path):
     return path
 
 
-def test_maps_return_to_the_original_pixels(tiny_run, photo, monkeypatch):
+class StandIn(Runner):
+    """A 'network' whose probability for every lesion is a function of the square's red channel."""
+
+    def __init__(self, info, function) -> None:
+        super().__init__(info)
+        self.function = function
+
+    def __call__(self, square):
+        return {"lesion_probs": np.repeat(self.function(square[None, :, :, 0] / 255.0), len(self.info.lesions), axis=0).astype(np.float32)}
+
+
+def test_maps_return_to_the_original_pixels(tiny_run, photo):
     """With a stand-in network whose 'probability' is the input's red channel, the map brought
     back to the photograph must be the photograph's red channel again (up to resampling)."""
     predictor = Predictor(tiny_run)
-    predictor.preprocessing = predictor.preprocessing.__class__(**{**predictor.preprocessing.__dict__, "clahe": False})
-    monkeypatch.setattr(predictor, "probabilities_square", lambda square: np.repeat(square[None, :, :, 0] / 255.0, 4, axis=0))
+    from dataclasses import replace
+
+    predictor.preprocessing = replace(predictor.preprocessing, clahe=False)
+    predictor.runner = StandIn(predictor.info, lambda red: red)
     image = read_image(photo)
     prediction = predictor.predict(image)
-    assert prediction.probabilities.shape == (4, 300, 460)
+    full = prediction.full_map(0)
+    assert full.shape == (300, 460)
     red = image[..., 0] / 255.0
-    inside = prediction.field_of_view
-    assert np.abs(prediction.probabilities[0][inside] - red[inside]).mean() < 0.05
-    assert prediction.probabilities[0][:, :90].max() == 0  # outside the field of view
+    inside = prediction.field_of_view.mask()
+    assert np.abs(full[inside] - red[inside]).mean() < 0.05
+    assert full[:, :90].max() == 0  # outside the field of view
 
 
-def test_written_maps_keep_the_ranking_of_probabilities_near_1(tiny_run, photo, tmp_path, monkeypatch):
+def test_written_maps_keep_the_ranking_of_probabilities_near_1(tiny_run, photo, tmp_path):
     """Bug fix: maps were 8-bit, which tied the top of a class-balanced model's ranking (LocalNet
     MA's test AP read 0.296 from them against 0.387 from its probabilities). The default 16-bit
     map must give back the probabilities to 1/65535 and keep them apart where 8 bits merge them."""
     predictor = Predictor(tiny_run)
-    crowded = lambda square: np.repeat(0.996 + 0.004 * square[None, :, :, 0] / 255.0, 4, axis=0).astype(np.float32)
-    monkeypatch.setattr(predictor, "probabilities_square", crowded)
+    predictor.runner = StandIn(predictor.info, lambda red: 0.996 + 0.004 * red)
     prediction = predictor.predict(read_image(photo))
-    inside = prediction.field_of_view
-    predict_file(predictor, photo, tmp_path / "default")
-    predict_file(predictor, photo, tmp_path / "eight", map_bits=8)
+    predict_paths(predictor, [photo], PredictOptions(tmp_path / "default"))
+    predict_paths(predictor, [photo], PredictOptions(tmp_path / "eight", map_bits=8))
     deep, one = read_probability_map(tmp_path / "default" / "photo_MA.png")
     shallow, _ = read_probability_map(tmp_path / "eight" / "photo_MA.png")
     assert deep.dtype == np.uint16 and one == 65535 and shallow.dtype == np.uint8
-    assert np.abs(deep / one - prediction.probabilities[0]).max() <= 0.5 / 65535 + 1e-6
-    assert len(np.unique(deep[inside])) > 50 and len(np.unique(shallow[inside])) <= 2
+    assert deep.shape == (64, 64)  # the model's resolution
+    assert np.abs(deep / one - prediction.square_maps[0]).max() <= 0.5 / 65535 + 1e-6
+    assert len(np.unique(deep)) > 50 and len(np.unique(shallow)) <= 3
 
 
 def test_cli_writes_maps_overlay_and_summary(tiny_run, photo, tmp_path, capsys):
     out = tmp_path / "pred"
-    assert main(["predict", str(photo), "--weights", str(tiny_run), "--out", str(out)]) == 0
+    assert main(["predict", str(photo), "--model", str(tiny_run), "--out", str(out)]) == 0
     for lesion in ("MA", "HE", "EX", "SE"):
-        assert np.asarray(Image.open(out / f"photo_{lesion}.png")).shape == (300, 460)
-    assert np.asarray(Image.open(out / "photo_overlay.png")).shape == (300, 460, 3)
+        assert np.asarray(Image.open(out / f"photo_{lesion}.png")).shape == (64, 64)
+    assert np.asarray(Image.open(out / "photo_overlay.jpg")).shape == (300, 460, 3)
     summary = json.loads((out / "photo.json").read_text())
     assert set(summary["lesions"]) == {"MA", "HE", "EX", "SE"}
     assert summary["field_of_view_pixels"] > 0.5 * 256 * 256 and "not a medical device" in summary["notice"]
+    assert summary["geometry"]["image_size"] == [460, 300] and summary["maps"] == {"resolution": "model", "bits": 16}
     assert "research use only" in capsys.readouterr().out.lower()
+    full = tmp_path / "full"
+    assert main(["predict", str(photo), "--model", str(tiny_run), "--out", str(full), "--full-maps"]) == 0
+    assert np.asarray(Image.open(full / "photo_MA.png")).shape == (300, 460)
+
+
+def test_eval_scores_model_resolution_maps_as_full_resolution_ones(tiny_run, synthetic_root, tmp_path):
+    """The default maps (the model's square plus the geometry in STEM.json) give `edgeseg eval` the
+    same AUPR as maps written at the photograph's resolution."""
+    predictor = Predictor(tiny_run)
+    predictor.runner = StandIn(predictor.info, lambda red: red ** 3)  # a ranking that depends on the pixels
+    images = sorted((synthetic_root / "test" / "images").iterdir())
+    predict_paths(predictor, images, PredictOptions(tmp_path / "square"))
+    predict_paths(predictor, images, PredictOptions(tmp_path / "full", full_maps=True))
+    square = {s.lesion: s.average_precision for s in evaluate_predictions(tmp_path / "square", synthetic_root, "test")}
+    full = {s.lesion: s.average_precision for s in evaluate_predictions(tmp_path / "full", synthetic_root, "test")}
+    assert square == pytest.approx(full, abs=1e-3)
+    assert max(full.values()) > 2 * min(full.values())  # the stand-in ranks lesions differently: a real comparison
 
 
 @pytest.mark.parametrize("content, message", [(b"hello", "not a readable image"), (None, "truncated JPEG")])
-def test_bad_files_are_named_and_exit_1(tiny_run, photo, tmp_path, capsys, content, message):
+def test_bad_files_are_named_and_exit_1_before_a_model_is_loaded(photo, tmp_path, capsys, content, message):
     bad = tmp_path / "bad.jpg"
     if content is None:
         Image.open(photo).save(bad, quality=90)
         content = bad.read_bytes()[:-500]
     bad.write_bytes(content)
-    assert main(["predict", str(bad), "--weights", str(tiny_run), "--out", str(tmp_path / "o")]) == 1
+    out = tmp_path / "o"
+    # the model file does not exist: the photograph is refused before it would be opened
+    assert main(["predict", str(photo), str(bad), "--model", str(tmp_path / "none.onnx"), "--out", str(out)]) == 1
     error = capsys.readouterr().err
     assert f"{bad}: {message}" in error and error.count("\n") == 1
+    assert not out.exists()  # nothing written, not even for the good photograph
 
 
-def test_non_fundus_picture_is_refused(tiny_run, tmp_path, capsys):
+def test_non_fundus_and_grayscale_pictures_are_refused(tiny_run, photo, tmp_path, capsys):
     sky = np.zeros((120, 160, 3), np.uint8)
     sky[..., 2] = 220
     sky[..., 1] = 130
     Image.fromarray(sky).save(tmp_path / "sky.png")
-    assert main(["predict", str(tmp_path / "sky.png"), "--weights", str(tiny_run), "--out", str(tmp_path / "o")]) == 1
+    assert main(["predict", str(tmp_path / "sky.png"), "--model", str(tiny_run), "--out", str(tmp_path / "o")]) == 1
     assert "does not look like a fundus photograph" in capsys.readouterr().err
+    Image.open(photo).convert("L").save(tmp_path / "gray.jpg")
+    assert main(["predict", str(tmp_path / "gray.jpg"), "--model", str(tiny_run), "--out", str(tmp_path / "o")]) == 1
+    assert "gray.jpg: grayscale image" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
-def test_missing_weights_file(tmp_path, photo, capsys):
-    assert main(["predict", str(photo), "--weights", str(tmp_path / "none.safetensors")]) == 1
+def test_missing_model_file(tmp_path, photo, capsys):
+    assert main(["predict", str(photo), "--model", str(tmp_path / "none.safetensors")]) == 1
     assert "file not found" in capsys.readouterr().err
+
+
+def test_predict_with_an_onnx_model_never_imports_torch(photo, tmp_path):
+    """The lean path: checking, preprocessing, ONNX Runtime and writing, without torch."""
+    pytest.importorskip("onnxruntime")
+    from edgeseg.embedded import default_model_path
+
+    code = ("import sys; from edgeseg.cli import main; "
+            f"code = main(['predict', {str(photo)!r}, '--model', {str(default_model_path('.onnx'))!r}, '--out', {str(tmp_path / 'o')!r}]); "
+            "assert code == 0, code; assert 'torch' not in sys.modules, 'torch was imported'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "o" / "photo.json").is_file()

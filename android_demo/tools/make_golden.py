@@ -9,17 +9,36 @@ edgeseg's core Python (no export extra) and from synthetic images only:
   ``edgeseg export`` builds it (the creation time and version pinned so that reruns are equal);
 - ``model.tflite``: placeholder bytes standing in for the flatbuffer, with that metadata appended
   by ``embed_tflite``, exactly as an export appends it;
-- ``photograph/``, ``small/``, ``wide/``: one photograph each, in the layout ``export/golden.py``
-  writes: ``input.png``, the model input ``input_f32.bin.gz`` (float32 little-endian NHWC, from
-  ``Preprocessing.image_to_square`` and ``square_to_input``; gzip keeps the test data small) and
-  ``golden.json`` (field-of-view box, square side and padding). ``photograph/`` is
-  ``golden_photograph`` and also holds ``output_f32.bin.gz``, a deterministic probability map
-  standing in for a model's output, and its ``lesion_summary``. ``small/`` is enlarged to the
-  model size (``INTER_LINEAR``), ``photograph/`` and ``wide/`` are shrunk (``INTER_AREA``), and
-  ``wide/`` is wider than 512 px, so its field of view is found on an area-resized work copy;
+- ``photograph/``, ``small/``, ``wide/``, ``tall/``, ``flat/``: one photograph each, in the layout
+  ``export/golden.py`` writes: ``input.png``, the model input ``input_f32.bin.gz`` (float32
+  little-endian NHWC, from ``Preprocessing.image_to_square`` and ``square_to_input``; gzip keeps
+  the test data small) and ``golden.json`` (what the case covers under ``about``, field-of-view
+  box, square side and padding). ``photograph/`` is ``golden_photograph`` and also holds
+  ``output_f32.bin.gz``, a deterministic probability map standing in for a model's output, and
+  its ``lesion_summary``. ``small/`` and ``flat/`` are enlarged to the model size
+  (``INTER_LINEAR``), the others shrunk (``INTER_AREA``), and ``wide/`` is wider than 512 px, so
+  its field of view is found on an area-resized work copy;
+- the padding geometry: a square pads one axis only (its side is the box's longer side), so two
+  photographs cover it. ``tall/`` is taller than wide and so is its field-of-view box, by an odd
+  number of pixels: ``pad_left`` is non-zero and floor and ceil of (side - width) / 2 differ.
+  ``flat/``'s box is wider than tall by an odd number: the same for ``pad_top``. ``tall/`` also
+  holds ``input_nchw_f32.bin.gz``, its model input as ``square_to_input`` lays it out for an NCHW
+  model, (1, 3, S, S) float32 RGB 0-255 (``input_nchw`` in its ``golden.json``);
 - ``opencv/``: OpenCV's own results for the operations ported to Java (resize at integer,
   fractional and mixed scales, 8-bit Lab both ways, CLAHE) on small images, listed in
-  ``cases.json``.
+  ``cases.json``;
+- ``screening/``: a screening model's metadata (``build_metadata`` with a card whose task is
+  ``screening``: outputs ``lesion_probs``, ``dr_probs``, ``dme_probs``, ``referable_prob``, and the
+  ``grading`` section) as ``metadata.json`` and appended to ``model.tflite``; three variants
+  (a referral threshold exact in binary, no ``grading`` section, and an old segmentation file
+  without ``outputs`` or ``task``); and ``cases.json``: what edgeseg's Python reads from each
+  metadata file (``info_from_metadata``: task and output names; each output's shape and classes;
+  the referral threshold ``screening_verdict`` uses) and the verdicts ``screening_verdict`` and
+  ``verdict_lines`` give for deterministic grading outputs (float32, as a runner returns them):
+  argmax ties, probabilities at, just below and just above the threshold (in float32 the
+  threshold 0.4213 is 0.42129999..., below it), two-decimal roundings that are exact halves
+  (0.125 prints "0.12"), NaN, infinity and -0.0. Non-finite values are written as the strings
+  ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` (JSON has no such numbers).
 
 ``tests/android/test_golden_fresh.py`` reruns this script and fails when the Python side changed
 without the goldens being regenerated.
@@ -38,9 +57,12 @@ import numpy as np
 from edgeseg.data.synthetic import make_fundus
 from edgeseg.export.golden import golden_photograph, lesion_summary
 from edgeseg.export.metadata import build_metadata, embed_tflite
-from edgeseg.export.runtime import output_to_maps, square_to_input
 from edgeseg.fileio import encode_image
-from edgeseg.train.preprocessing import Preprocessing
+from edgeseg.inference.model_info import info_from_metadata
+from edgeseg.inference.preprocessing import Preprocessing
+from edgeseg.inference.runners import output_to_maps, square_to_input
+from edgeseg.outputs import GRADING_OUTPUTS
+from edgeseg.predict.verdict import DME_NAMES, DR_NAMES, screening_verdict, verdict_lines
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[1] / "fundus-core" / "src" / "test" / "resources" / "golden"
 SIZE = 128
@@ -51,25 +73,46 @@ THRESHOLDS = {"MA": 0.3, "HE": 0.45, "EX": 0.6, "SE": 0.2}
 PLACEHOLDER_MODEL = b"\x1c\x00\x00\x00TFL3" + bytes(range(256)) * 3
 
 
-def metadata() -> dict:
-    """The metadata of a 128 px fp32 NHWC TFLite export with CLAHE, as ``edgeseg export`` builds it."""
+def metadata(screening: dict | None = None) -> dict:
+    """The metadata of a 128 px fp32 NHWC TFLite export with CLAHE, as ``edgeseg export`` builds it;
+    with ``screening`` (the card's ``grading`` section), that of a screening model."""
     card = {
-        "model": "golden",
+        "model": "golden" if screening is None else "golden_graded",
         "lesions": list(LESIONS),
         "preprocessing": {"size": SIZE, "clahe": True, "mean": [0.489437, 0.249502, 0.090705], "std": [0.322544, 0.173538, 0.090523]},
         "metrics": {"thresholds": THRESHOLDS},
         "data": {"credit": "synthetic images (edgeseg.data.synthetic)"},
     }
+    if screening is not None:
+        card |= {"task": "screening", "grading": screening}
     data = build_metadata(card, source="android_demo/tools/make_golden.py", target="tflite", precision="fp32", layout=LAYOUT, size=SIZE)
     return {**data, "created": "2026-01-01T00:00:00+00:00", "edgeseg_version": "golden", "file": "model.tflite"}
 
 
+# What each photograph is there to cover; written into its golden.json as "about".
+ABOUT = {
+    "photograph": "golden_photograph(160), an export's golden photograph: box shrunk to the model size, even vertical padding",
+    "small": "box enlarged to the model size (INTER_LINEAR)",
+    "wide": "wider than 512 px: the field of view is found on an area-resized work copy",
+    "tall": "box taller than wide by an odd number of pixels: pad_left > 0, floor and ceil of (side - width) / 2 differ; "
+            "also the NCHW model input",
+    "flat": "box wider than tall by an odd number of pixels: pad_top > 0, floor and ceil of (side - height) / 2 differ",
+}
+# Extra layouts whose model input is written beside the NHWC one, per photograph.
+EXTRA_LAYOUTS = {"tall": ("nchw",)}
+
+
 def photographs() -> dict[str, np.ndarray]:
-    """Synthetic photographs whose squares are shrunk and enlarged, found on small and large images."""
+    """Synthetic photographs whose squares are shrunk and enlarged, found on small and large images,
+    and padded on the left (``tall``) and at the top (``flat``) by half an odd difference."""
     small = np.pad(make_fundus(96, seed=11).image, ((9, 23), (31, 4), (0, 0)))
     wide = cv2.resize(make_fundus(136, seed=12).image, (544, 544), interpolation=cv2.INTER_NEAREST)
     wide = np.pad(wide, ((5, 11), (48, 8), (0, 0)))
-    return {"photograph": golden_photograph(160), "small": small, "wide": wide}
+    # Discs cut by the frame, as a camera's frame cuts a real one: left and right for tall/ (box
+    # 94 x 137, side - width = 43), top and bottom for flat/ (box 113 x 84, side - height = 29).
+    tall = np.pad(make_fundus(136, seed=13).image[:, 21:113], ((13, 7), (5, 10), (0, 0)))
+    flat = np.pad(make_fundus(112, seed=14).image[15:97], ((6, 11), (14, 9), (0, 0)))
+    return {"photograph": golden_photograph(160), "small": small, "wide": wide, "tall": tall, "flat": flat}
 
 
 def probability_maps(size: int) -> np.ndarray:
@@ -88,27 +131,37 @@ def probability_maps(size: int) -> np.ndarray:
     return maps.astype(np.float32)
 
 
-def write_photograph(folder: Path, image: np.ndarray, preprocessing: Preprocessing, meta: dict, with_output: bool) -> None:
-    """One photograph's golden vectors in the layout of ``export/golden.py: write_golden``."""
+def write_photograph(folder: Path, image: np.ndarray, preprocessing: Preprocessing, meta: dict, with_output: bool,
+                     extra_layouts: tuple[str, ...] = ()) -> None:
+    """One photograph's golden vectors in the layout of ``export/golden.py: write_golden``, with the
+    model input also in each of ``extra_layouts`` (``input_<layout>_f32.bin.gz``)."""
     folder.mkdir(parents=True, exist_ok=True)
-    box, (top, left), side = preprocessing.geometry(image)
-    model_input = square_to_input(preprocessing.image_to_square(image), LAYOUT)
+    prepared = preprocessing.prepare(image)
+    geometry, square = prepared.geometry, prepared.square
+    model_input = square_to_input(square, LAYOUT)
     (folder / "input.png").write_bytes(encode_image(image, ".png"))
-    (folder / "input_f32.bin.gz").write_bytes(gzip.compress(model_input.astype("<f4").tobytes(), mtime=0))
+    write_floats_gz(folder / "input_f32.bin.gz", model_input)
     golden = {
+        "about": ABOUT[folder.name],
         "model_file": meta["file"],
         "precision": meta["precision"],
         "layout": LAYOUT,
         "lesions": list(LESIONS),
         "image": {"file": "input.png", "width": int(image.shape[1]), "height": int(image.shape[0])},
-        "field_of_view_box": box.as_list(),
-        "square": {"side": int(side), "pad_top": int(top), "pad_left": int(left), "size": SIZE, "clahe": preprocessing.clahe},
+        "field_of_view_box": geometry.box.as_list(),
+        "square": {"side": geometry.side, "pad_top": geometry.top, "pad_left": geometry.left, "size": SIZE, "clahe": preprocessing.clahe},
         "input": {"file": "input_f32.bin.gz", "shape": list(model_input.shape), "dtype": "float32", "byte_order": "little", "compression": "gzip"},
         "thresholds": meta["thresholds"],
     }
+    for layout in extra_layouts:
+        layout_input = square_to_input(square, layout)
+        name = f"input_{layout}_f32.bin.gz"
+        write_floats_gz(folder / name, layout_input)
+        golden[f"input_{layout}"] = {"file": name, "layout": layout, "shape": list(layout_input.shape), "dtype": "float32",
+                                     "byte_order": "little", "compression": "gzip"}
     if with_output:
         output = probability_maps(SIZE)[None].transpose(0, 2, 3, 1)
-        (folder / "output_f32.bin.gz").write_bytes(gzip.compress(np.ascontiguousarray(output).astype("<f4").tobytes(), mtime=0))
+        write_floats_gz(folder / "output_f32.bin.gz", output)
         golden["output"] = {"file": "output_f32.bin.gz", "shape": list(output.shape), "dtype": "float32", "byte_order": "little", "compression": "gzip"}
         golden["lesion_summary"] = lesion_summary(output_to_maps(output, LAYOUT), LESIONS, meta["thresholds"])
     write_json(folder / "golden.json", golden)
@@ -153,6 +206,158 @@ def write_opencv_cases(folder: Path) -> None:
     })
 
 
+# The screening goldens. A threshold with four decimals, as grading_head.py rounds it: 0.4213 is
+# 0.42129999... in float32, so a float32 probability equal to it in float32 is below it as a double.
+REFERABLE_THRESHOLD = 0.4213
+EXACT_THRESHOLD = 0.4375  # exact in binary: a float32 probability can equal it
+SCREENING_METADATA = {
+    "metadata.json": "a segmentation model (task segmentation, outputs: lesion_probs only)",
+    "screening/metadata.json": f"a screening model: four outputs, referable_threshold {REFERABLE_THRESHOLD}",
+    "screening/metadata_exact_threshold.json": f"a screening model whose referable_threshold {EXACT_THRESHOLD} is exact in binary",
+    "screening/metadata_without_grading.json": "a screening model's metadata without its grading section: the threshold defaults to 0.5",
+    "screening/metadata_without_outputs.json": "an old segmentation file: no outputs list and no task, only output",
+}
+
+
+def screening_metadata() -> dict[str, dict]:
+    """The metadata files of ``SCREENING_METADATA`` (but the segmentation one), by path."""
+    graded = metadata({"referable_threshold": REFERABLE_THRESHOLD})
+    old = {key: value for key, value in metadata().items() if key not in ("outputs", "task")}
+    return {
+        "screening/metadata.json": graded,
+        "screening/metadata_exact_threshold.json": metadata({"referable_threshold": EXACT_THRESHOLD}),
+        "screening/metadata_without_grading.json": {key: value for key, value in graded.items() if key != "grading"},
+        "screening/metadata_without_outputs.json": old,
+    }
+
+
+def f32(value: float) -> float:
+    """float32(value), as a model would output it."""
+    return float(np.float32(value))
+
+
+def below(value: float) -> float:
+    """The float32 just below float32(value)."""
+    return float(np.nextafter(np.float32(value), np.float32(-np.inf)))
+
+
+def above(value: float) -> float:
+    """The float32 just above float32(value)."""
+    return float(np.nextafter(np.float32(value), np.float32(np.inf)))
+
+
+NAN, INF = float("nan"), float("inf")
+SCREENING = "screening/metadata.json"
+# (name, metadata file, dr_probs, dme_probs, referable_prob); names are JUnit parameter names.
+VERDICT_CASES = [
+    ("moderate_npdr_refer", SCREENING, [0.05, 0.10, 0.70, 0.10, 0.05], [0.10, 0.85, 0.05], 0.83),
+    ("no_dr_no_referral", SCREENING, [0.90, 0.05, 0.03, 0.01, 0.01], [0.95, 0.04, 0.01], 0.04),
+    ("mild_npdr", SCREENING, [0.20, 0.55, 0.15, 0.05, 0.05], [0.70, 0.20, 0.10], 0.31),
+    ("severe_npdr_dme_near_macula", SCREENING, [0.02, 0.03, 0.15, 0.60, 0.20], [0.10, 0.20, 0.70], 0.91),
+    ("pdr", SCREENING, [0.01, 0.02, 0.07, 0.30, 0.60], [0.30, 0.60, 0.10], 0.97),
+    ("dr_and_dme_ties_take_the_first", SCREENING, [0.10, 0.35, 0.35, 0.10, 0.10], [0.45, 0.10, 0.45], 0.50),
+    ("all_classes_equal", SCREENING, [0.2] * 5, [1 / 3] * 3, 0.20),
+    ("ties_in_the_last_classes", SCREENING, [0.10, 0.10, 0.10, 0.35, 0.35], [0.20, 0.40, 0.40], 0.60),
+    ("float32_threshold_is_below", SCREENING, [0.3, 0.3, 0.2, 0.1, 0.1], [0.5, 0.3, 0.2], f32(REFERABLE_THRESHOLD)),
+    ("float32_just_above_threshold", SCREENING, [0.3, 0.3, 0.2, 0.1, 0.1], [0.5, 0.3, 0.2], above(REFERABLE_THRESHOLD)),
+    ("prints_half_even_0125", SCREENING, [0.6, 0.2, 0.1, 0.05, 0.05], [0.9, 0.05, 0.05], 0.125),
+    ("prints_half_even_0625", SCREENING, [0.1, 0.1, 0.6, 0.1, 0.1], [0.9, 0.05, 0.05], 0.625),
+    ("prints_half_even_0375", SCREENING, [0.6, 0.2, 0.1, 0.05, 0.05], [0.9, 0.05, 0.05], 0.375),
+    ("prints_0995_as_one", SCREENING, [0.0, 0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0], 0.995),
+    ("certain_referral", SCREENING, [0.0, 0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0], 1.0),
+    ("zero_probability", SCREENING, [1.0, 0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0], 0.0),
+    ("negative_zero", SCREENING, [1.0, 0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0], -0.0),
+    ("nan_outputs", SCREENING, [0.1, NAN, 0.5, NAN, 0.1], [NAN, 0.5, 0.5], NAN),
+    ("infinite_outputs", SCREENING, [0.1, 0.2, INF, -INF, INF], [-INF, 0.5, 0.5], INF),
+    ("exact_threshold_tie", "screening/metadata_exact_threshold.json", [0.1, 0.2, 0.6, 0.05, 0.05], [0.6, 0.3, 0.1], EXACT_THRESHOLD),
+    ("exact_threshold_just_below", "screening/metadata_exact_threshold.json", [0.1, 0.2, 0.6, 0.05, 0.05], [0.6, 0.3, 0.1],
+     below(EXACT_THRESHOLD)),
+    ("default_threshold_tie", "screening/metadata_without_grading.json", [0.1, 0.6, 0.2, 0.05, 0.05], [0.6, 0.3, 0.1], 0.5),
+    ("default_threshold_just_below", "screening/metadata_without_grading.json", [0.1, 0.6, 0.2, 0.05, 0.05], [0.6, 0.3, 0.1],
+     below(0.5)),
+]
+
+
+def json_number(value: float) -> float | str:
+    """``value`` for JSON: a number, or "NaN", "Infinity", "-Infinity" (what Java's Float.parseFloat reads)."""
+    if np.isnan(value):
+        return "NaN"
+    if np.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float(value)
+
+
+def json_values(data):
+    """``data`` with every float made JSON-safe by :func:`json_number`."""
+    if isinstance(data, dict):
+        return {key: json_values(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [json_values(value) for value in data]
+    return json_number(data) if isinstance(data, float) else data
+
+
+def verdict_case(name: str, file: str, info, dr: list[float], dme: list[float], referable: float) -> dict:
+    """One case: the float32 grading outputs as a runner returns them, Python's verdict and lines."""
+    outputs = {"dr_probs": np.asarray([dr], np.float32), "dme_probs": np.asarray([dme], np.float32),
+               "referable_prob": np.asarray([[referable]], np.float32)}
+    verdict = screening_verdict(outputs, info)
+    return {
+        "name": name,
+        "metadata": file,
+        "outputs": {key: [json_number(float(v)) for v in np.ravel(value)] for key, value in outputs.items()},
+        "verdict": json_values(verdict),
+        "lines": verdict_lines(verdict),
+    }
+
+
+def tflite_info(file: str, meta: dict):
+    """The ``ModelInfo`` edgeseg reads from a ``.tflite`` carrying ``meta`` (the JSON file's path with
+    the suffix that names the format)."""
+    return info_from_metadata(Path(file).with_suffix(".tflite"), meta)
+
+
+def metadata_case(file: str, meta: dict) -> dict:
+    """What edgeseg's Python reads from one metadata file: ``info_from_metadata``'s task and output
+    names, each output's shape and classes as listed, and the threshold ``screening_verdict`` uses."""
+    info = tflite_info(file, meta)
+    listed = meta.get("outputs", [meta["output"]])
+    grades = {name: np.zeros((1, 1), np.float32) for name in GRADING_OUTPUTS}
+    return {
+        "file": file,
+        "about": SCREENING_METADATA[file],
+        "task": info.task,
+        "outputs": [{"name": name, "shape": item.get("shape", []), "classes": item.get("classes", [])}
+                    for name, item in zip(info.outputs, listed)],
+        "grades": set(GRADING_OUTPUTS) <= set(info.outputs),
+        "referable_threshold": screening_verdict(grades, info)["referable_threshold"],
+    }
+
+
+def write_screening(folder: Path, segmentation: dict) -> None:
+    """``screening/``: the screening metadata files, ``model.tflite`` and ``cases.json``."""
+    (folder / "screening").mkdir(parents=True, exist_ok=True)
+    files = {"metadata.json": segmentation, **screening_metadata()}
+    for file, meta in files.items():
+        if file != "metadata.json":
+            write_json(folder / file, meta)
+    (folder / "screening" / "model.tflite").write_bytes(PLACEHOLDER_MODEL)
+    embed_tflite(folder / "screening" / "model.tflite", files[SCREENING])
+    infos = {file: tflite_info(file, meta) for file, meta in files.items()}
+    write_json(folder / "screening" / "cases.json", {
+        "dr_names": list(DR_NAMES),
+        "dme_names": list(DME_NAMES),
+        "metadata": [metadata_case(file, meta) for file, meta in files.items()],
+        "verdicts": [verdict_case(name, file, infos[file], dr, dme, referable) for name, file, dr, dme, referable in VERDICT_CASES]
+                    + [{"name": "segmentation_model_gives_no_verdict", "metadata": "metadata.json", "outputs": {},
+                        "verdict": screening_verdict({}, infos["metadata.json"]), "lines": []}],
+    })
+
+
+def write_floats_gz(path: Path, array: np.ndarray) -> None:
+    """``array`` as gzip-compressed float32 little-endian, C order (no time stamp: reruns are equal)."""
+    path.write_bytes(gzip.compress(np.ascontiguousarray(array).astype("<f4").tobytes(), mtime=0))
+
+
 def write_png(path: Path, rgb: np.ndarray) -> None:
     path.write_bytes(encode_image(rgb, ".png"))
 
@@ -170,8 +375,10 @@ def main(folder: Path = DEFAULT_FOLDER) -> Path:
     embed_tflite(folder / "model.tflite", meta)
     preprocessing = Preprocessing.from_dict(meta["preprocessing"] | {"clahe": meta["preprocessing"]["clahe"]["enabled"]})
     for name, image in photographs().items():
-        write_photograph(folder / name, image, preprocessing, meta, with_output=name == "photograph")
+        write_photograph(folder / name, image, preprocessing, meta, with_output=name == "photograph",
+                         extra_layouts=EXTRA_LAYOUTS.get(name, ()))
     write_opencv_cases(folder / "opencv")
+    write_screening(folder, meta)
     return folder
 
 

@@ -1,23 +1,22 @@
-"""Accuracy parity: per-lesion AUPR of every subject on the same test photographs.
+"""Accuracy and parity: per-lesion AUPR of every subject on the same test photographs, and the
+parity verdict of every exported file against the PyTorch model it came from.
 
-Each subject preprocesses each photograph its own way (its card or metadata), and its maps are
-mapped back onto the photograph's pixels exactly as `edgeseg predict` does, so models of
-different input sizes are scored against the same masks (IDRiD protocol: pooled over the
-images, average precision). Probabilities are pooled as 16-bit values, the depth of `edgeseg
-predict`'s maps (steps of 1/65535, far finer than any int8 output), so memory stays constant.
-For an exported file the largest absolute difference to its PyTorch source, on the same
-squares, is recorded as well.
+Each photograph's field of view is found once; each subject preprocesses it by its own contract,
+and its maps are brought back onto the photograph's pixels exactly as `edgeseg predict` does, so
+models of different input sizes are scored against the same masks (IDRiD protocol: pooled over
+the images, average precision, 16-bit probabilities as `predict` writes them, constant memory).
+An exported file and its source run on the same square, where
+:class:`edgeseg.inference.parity.ParityAccumulator` compares them as `edgeseg export` does.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from edgeseg.data.fov import FieldOfView
+from edgeseg.inference.maps import quantize_probabilities
+from edgeseg.inference.parity import Parity, ParityAccumulator
 from edgeseg.metrics.pr import PRAccumulator, PRCurve
-from edgeseg.predict import maps_to_image, quantize_probabilities
 
 from .subjects import Subject
 
@@ -26,56 +25,104 @@ from .subjects import Subject
 class Accuracy:
     aupr: dict[str, float] = field(default_factory=dict)
     curves: dict[str, PRCurve] = field(default_factory=dict)
-    max_abs_vs_source: float = math.nan
+    parity: Parity | None = None
     error: str = ""
 
 
 def score_subjects(subjects: list[Subject], samples: list, progress=None) -> dict[str, Accuracy]:
-    """AUPR per lesion for every runnable subject over ``samples`` (SegSample with masks)."""
-    runners, accumulators, results = {}, {}, {}
-    for subject in subjects:
-        if not subject.runnable:
+    """AUPR per lesion for every runnable subject over ``samples`` (SegSample with masks), and
+    the parity of every exported subject whose source is among ``subjects``."""
+    runners, accumulators, results, parities = {}, {}, {}, {}
+    for item in subjects:
+        if not item.runnable:
             continue
         try:
-            runners[subject.label] = subject.open()
+            runners[item.label] = item.open()
         except Exception as exc:  # a file that cannot be opened is reported, never fatal
-            results[subject.label] = Accuracy(error=f"{type(exc).__name__}: {str(exc)[:160]}")
+            results[item.label] = Accuracy(error=f"{type(exc).__name__}: {str(exc)[:160]}")
             continue
-        accumulators[subject.label] = {lesion: PRAccumulator() for lesion in subject.lesions}
-        results[subject.label] = Accuracy(max_abs_vs_source=0.0 if subject.runtime != "pytorch" else math.nan)
-    by_path = {s.path.resolve(): s for s in subjects if s.runtime == "pytorch"}
+        accumulators[item.label] = {lesion: PRAccumulator() for lesion in item.lesions}
+        results[item.label] = Accuracy()
+    sources = {s.path.resolve(): s for s in subjects if s.runtime == "pytorch"}
+    pairs = {s.label: sources[s.source.resolve()] for s in subjects
+             if s.runtime != "pytorch" and s.label in runners and s.source.resolve() in sources
+             and sources[s.source.resolve()].label in runners and sources[s.source.resolve()].preprocessing == s.preprocessing}
+    for label, source in pairs.items():
+        parities[label] = ParityAccumulator(source.lesions, runners[label].info.thresholds)
     iterator = progress(samples, len(samples)) if progress else samples
     for sample in iterator:
         image = sample.load_image()
-        squares, outputs, truths = {}, {}, {}
-        for subject in subjects:
-            if subject.label not in runners:
+        field_of_view = FieldOfView.find(image)
+        prepared, outputs, truths, square_masks = {}, {}, {}, {}
+        for item in subjects:
+            if item.label not in runners:
                 continue
-            key = (subject.preprocessing.size, subject.preprocessing.clahe, subject.preprocessing.fov_crop, subject.preprocessing.pad_square)
-            if key not in squares:
-                squares[key] = subject.preprocessing.image_to_square(image)
+            contract = item.preprocessing
+            if contract not in prepared:
+                prepared[contract] = contract.prepare(image, field_of_view)
             try:
-                outputs[subject.label] = runners[subject.label](squares[key])
+                outputs[item.label] = runners[item.label].lesion_maps(prepared[contract].square)
             except Exception as exc:
-                results[subject.label].error = f"{type(exc).__name__}: {str(exc)[:160]}"
-                del runners[subject.label]
+                results[item.label].error = f"{type(exc).__name__}: {str(exc)[:160]}"
+                del runners[item.label]
                 continue
-            if subject.lesions not in truths:
-                truths[subject.lesions] = sample.load_masks(image.shape[:2], subject.lesions)
-            truth = truths[subject.lesions]
-            full = maps_to_image(outputs[subject.label], subject.preprocessing, image)
-            for index, lesion in enumerate(subject.lesions):
-                accumulators[subject.label][lesion].add(quantize_probabilities(full[index], 16), truth[index])
-        for subject in subjects:
-            source = by_path.get(subject.source.resolve())
-            if subject.runtime != "pytorch" and subject.label in outputs and source is not None and source.label in outputs:
-                gap = float(np.abs(outputs[subject.label] - outputs[source.label]).max())
-                results[subject.label].max_abs_vs_source = max(results[subject.label].max_abs_vs_source, gap)
+            if item.lesions not in truths:
+                truths[item.lesions] = sample.load_masks(image.shape[:2], item.lesions)
+            for index, lesion in enumerate(item.lesions):
+                full = contract.to_image(outputs[item.label][index], prepared[contract].geometry)
+                accumulators[item.label][lesion].add(quantize_probabilities(full, 16), truths[item.lesions][index])
+        for label, source in pairs.items():
+            if label in outputs and source.label in outputs:
+                contract = source.preprocessing
+                key = (contract, source.lesions)
+                if key not in square_masks:
+                    square_masks[key] = contract.masks_to_square(truths[source.lesions], prepared[contract].geometry).astype(bool)
+                parities[label].add(outputs[source.label], outputs[label], square_masks[key])
     for label, lesions in accumulators.items():
         if results[label].error:
             continue
         for lesion, accumulator in lesions.items():
             curve = accumulator.curve()
             results[label].curves[lesion] = curve
-            results[label].aupr[lesion] = curve.average_precision() if curve.positives else math.nan
+            results[label].aupr[lesion] = curve.average_precision() if curve.positives else float("nan")
+        if label in parities and parities[label].images:
+            results[label].parity = parities[label].verdict(runners[label].info.precision)
+    return results
+
+
+def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tuple[int, int]], leaky: set[str],
+                  progress=None) -> dict[str, dict]:
+    """Grading scores of every runnable subject that grades (a screening model), on the graded
+    ``samples``: DR, DME and joint accuracy, kappa, referable ROC AUC (and the same on the
+    leak-free photographs, without the stems in ``leaky``)."""
+    from edgeseg.metrics.grading import screening_scores
+    from edgeseg.outputs import GRADING_OUTPUTS
+
+    graders = {}
+    for item in subjects:
+        if item.runnable and set(GRADING_OUTPUTS) <= set(item.info.outputs):
+            try:
+                graders[item.label] = item.open()
+            except Exception:  # reported by score_subjects
+                continue
+    if not graders or not samples:
+        return {}
+    predictions: dict[str, list[tuple[int, int, float]]] = {label: [] for label in graders}
+    iterator = progress(samples, len(samples)) if progress else samples
+    for sample in iterator:
+        image = sample.load_image()
+        field_of_view = FieldOfView.find(image)
+        for label, runner in graders.items():
+            outputs = runner(runner.info.preprocessing.prepare(image, field_of_view).square)
+            predictions[label].append((int(outputs["dr_probs"].argmax()), int(outputs["dme_probs"].argmax()),
+                                       float(outputs["referable_prob"].ravel()[0])))
+    results = {}
+    for label, rows in predictions.items():
+        truth = [grades[sample.stem] for sample in samples]
+        keep = [i for i, sample in enumerate(samples) if sample.stem not in leaky]
+        scored = {}
+        for name, index in (("all", range(len(samples))), ("leak_free", keep)):
+            scored[name] = screening_scores([truth[i][0] for i in index], [rows[i][0] for i in index], [truth[i][1] for i in index],
+                                            [rows[i][1] for i in index], [rows[i][2] for i in index])
+        results[label] = scored
     return results

@@ -29,10 +29,9 @@ from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_write_bytes, atomic_write_json, read_json
 
 from .accuracy import score_subjects
+from .report import markdown
 from .subjects import Subject, collect_subjects
 
-FP32_MAX_ABS = 1e-4
-MAX_AUPR_DROP = 0.01
 SCALING_SIZES = (256, 384, 512, 768, 1024)
 
 
@@ -42,7 +41,7 @@ class BenchOptions:
     data: str | None = None
     split: str = "test"
     images: int | None = None
-    imgsz: int | None = None
+    size: int | None = None
     runs: int = 10
     warmup: int = 2
     rounds: int = 2
@@ -89,18 +88,18 @@ def _default_subjects(options: BenchOptions, log) -> tuple[list[str], list[dict]
     """With no input: the embedded default and its exports in every target and precision,
     exported into ``<out>/exports`` unless files newer than the weights are already there.
     Returns the inputs and a row for each file whose export or verification failed."""
-    from edgeseg.export import TARGETS, ExportOptions, export_model
-    from edgeseg.export.targets import resolve_precisions
-    from edgeseg.predict import default_model_path
+    from edgeseg.embedded import default_model_path
+    from edgeseg.export import ExportOptions, export_model
+    from edgeseg.inference.formats import EXPORT_FORMATS, resolve_precisions
 
     default = default_model_path()
     out = Path(options.out) / "exports"
-    expected = [out / t.filename(default.stem, p, t.default_layout) for t in TARGETS.values() for p in resolve_precisions(t, int8=True)]
+    expected = [out / t.filename(default.stem, p, t.default_layout) for t in EXPORT_FORMATS.values() for p in resolve_precisions(t, int8=True)]
     if any(not path.exists() or path.stat().st_mtime < default.stat().st_mtime for path in expected):
         log(f"Exporting the embedded default to every target and precision in {out} (reused by later runs) ...")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            results = export_model(ExportOptions(target="all", int8=True, out=str(out), imgsz=options.imgsz, data=options.data), log=log)
+            results = export_model(ExportOptions(target="all", int8=True, out=str(out), size=options.size, data=options.data), log=log)
         failures = [{"label": f"{default.stem}_{r.precision} ({r.target})", "runtime": r.target, "precision": r.precision,
                      "status": "failed", "note": f"export: {r.status}: {r.message}"} for r in results if not r.ok]
         atomic_write_json(out / "export_failures.json", failures)
@@ -122,17 +121,17 @@ def _subjects(options: BenchOptions, log) -> tuple[list[Subject], list[dict]]:
     return subjects + collect_subjects(inputs), failures
 
 
-def run_bench(options: BenchOptions, log=print) -> dict:
-    """Measure, write ``results.json``, ``results.md`` and the plots into ``options.out``."""
-    from edgeseg.cli.progress import progress_bar
-
+def run_bench(options: BenchOptions, log=print, progress=None) -> dict:
+    """Measure, write ``results.json``, ``results.md`` and the plots into ``options.out``;
+    ``progress`` wraps the photographs' loop ``(iterable, total) -> iterable`` (a progress bar)."""
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     subjects, failed_exports = _subjects(options, log)
-    samples, data_note = _test_samples(subjects, options)
+    samples, data_note, data_root = _test_samples(subjects, options)
     log(f"{len(subjects)} subjects; accuracy on {data_note}")
 
-    accuracy = score_subjects(subjects, samples, progress_bar("accuracy"))
+    accuracy = score_subjects(subjects, samples, progress)
+    grading, grading_note = _grading(subjects, data_root, options, progress)
     timings: dict[str, list[dict]] = {s.label: [] for s in subjects}
     errors: dict[str, str] = {}
     runnable = [s for s in subjects if s.runnable and not (s.label in accuracy and accuracy[s.label].error)]
@@ -146,9 +145,10 @@ def run_bench(options: BenchOptions, log=print) -> dict:
                 timings[subject.label].append(_worker(subject, options, options.runs))
             except EdgesegError as exc:
                 errors[subject.label] = str(exc)
-    rows = _rows(subjects, accuracy, timings, errors) + [_failed_row(failure) for failure in failed_exports]
+    rows = _rows(subjects, accuracy, timings, errors, grading) + [_failed_row(failure) for failure in failed_exports]
     scaling = _scaling(subjects, options, log) if options.sizes else []
     results = {"machine": machine(), "options": {k: v for k, v in options.__dict__.items()}, "data": data_note, "threads": options.threads,
+               "grading_data": grading_note,
                "rows": rows, "student_vs_full": student_vs_full(rows), "scaling": scaling, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
     atomic_write_json(out / "results.json", results)
     atomic_write_bytes(out / "results.md", markdown(results).encode())
@@ -159,18 +159,18 @@ def run_bench(options: BenchOptions, log=print) -> dict:
 def _failed_row(failure: dict) -> dict:
     """A table row for a file that could not be exported or failed its verification."""
     empty = {key: math.nan for key in ("file_mb", "median_ms", "p90_ms", "min_ms", "fps", "peak_rss_mb", "load_growth_mb",
-                                        "mean_aupr", "max_abs_vs_source")}
+                                        "mean_aupr", "max_abs_vs_source", "mean_abs_vs_source")}
     return {**empty, "model": "", "file": "", "size": 0, "source": "", "round_medians_ms": [], "aupr": {}, "aupr_drop": {},
             "reference": None, **failure}
 
 
-def _test_samples(subjects: list[Subject], options: BenchOptions) -> tuple[list, str]:
+def _test_samples(subjects: list[Subject], options: BenchOptions) -> tuple[list, str, Path]:
     from edgeseg.data.datasets import open_split
 
     data = options.data
     if data is None:
         for subject in subjects:
-            card = subject.extra.get("card") or {}
+            card = subject.info.card if subject.runtime == "pytorch" else {}
             candidate = card.get("training", {}).get("data")
             if candidate and Path(candidate).exists():
                 data = candidate
@@ -183,7 +183,29 @@ def _test_samples(subjects: list[Subject], options: BenchOptions) -> tuple[list,
     samples = open_split(data, options.split)
     if options.images:
         samples = samples[: options.images]
-    return samples, f"{len(samples)} {options.split} images of {data}"
+    return samples, f"{len(samples)} {options.split} images of {data}", Path(data)
+
+
+def _grading(subjects: list[Subject], root: Path, options: BenchOptions, progress) -> tuple[dict, str]:
+    """Grading scores of the subjects that grade, on the graded test photographs of the data set
+    the lesions were scored on (``grading/test`` of a folder `data prepare --grading` wrote)."""
+    from edgeseg.bench.accuracy import score_grading
+    from edgeseg.data.datasets import open_split, read_manifest
+    from edgeseg.data.folder import read_grades, split_dir
+    from edgeseg.data.grading import grading_split, leaky_test_stems
+    from edgeseg.outputs import GRADING_OUTPUTS
+
+    if not any(set(GRADING_OUTPUTS) <= set(s.info.outputs) for s in subjects):
+        return {}, ""
+    try:
+        graded = open_split(root, grading_split("test"))
+    except EdgesegError:
+        return {}, f"no graded test photographs in {root} (prepare it with `edgeseg data prepare --grading`)"
+    grades = read_grades(split_dir(root, grading_split("test")))
+    leaky = set(leaky_test_stems(read_manifest(root)))
+    if options.images:
+        graded = graded[: options.images]
+    return score_grading(subjects, graded, grades, leaky, progress), f"{len(graded)} graded test photographs of {root} ({len(leaky)} leaky)"
 
 
 def _stats(times: list[float]) -> dict:
@@ -193,7 +215,7 @@ def _stats(times: list[float]) -> dict:
     return {"median_ms": median, "p90_ms": float(np.percentile(times, 90)), "min_ms": float(min(times)), "fps": 1000 / median}
 
 
-def _rows(subjects, accuracy, timings, errors) -> list[dict]:
+def _rows(subjects, accuracy, timings, errors, grading) -> list[dict]:
     from edgeseg.bench.complexity import complexity
 
     rows = []
@@ -210,10 +232,14 @@ def _rows(subjects, accuracy, timings, errors) -> list[dict]:
         row["aupr"] = dict(result.aupr) if result else {}
         defined = [v for v in row["aupr"].values() if not math.isnan(v)]
         row["mean_aupr"] = float(np.mean(defined)) if defined else math.nan
-        row["max_abs_vs_source"] = result.max_abs_vs_source if result else math.nan
+        parity = result.parity if result else None
+        row["max_abs_vs_source"] = parity.max_abs if parity else math.nan
+        row["mean_abs_vs_source"] = parity.mean_abs if parity else math.nan
+        row["parity"] = parity.as_dict() if parity else None
         source = next((s for s in subjects if s.runtime == "pytorch" and s.path.resolve() == subject.source.resolve()), None)
         source_aupr = accuracy[source.label].aupr if source is not None and source.label in accuracy else {}
         row["aupr_drop"] = {lesion: value - row["aupr"][lesion] for lesion, value in source_aupr.items() if lesion in row["aupr"]}
+        row["grading"] = grading.get(subject.label)
         row["status"], row["note"] = _status(subject, row, result, errors.get(subject.label))
         rows.append(row)
     _ratios(rows)
@@ -230,14 +256,11 @@ def _status(subject: Subject, row: dict, result, error: str | None) -> tuple[str
         return "failed", result.error if result else "not scored"
     if subject.runtime == "pytorch":
         return "passed", ""
-    if not row["aupr_drop"]:
-        return "passed", "its PyTorch source was not measured: parity not checked"
-    if subject.precision == "fp32" and not row["max_abs_vs_source"] <= FP32_MAX_ABS:
-        return "exported but failed parity", f"max |diff| {row['max_abs_vs_source']:.1e} > {FP32_MAX_ABS:.0e}"
-    worst = max(row["aupr_drop"].values())
-    if not worst <= MAX_AUPR_DROP:
-        return "exported but failed parity", f"AUPR drop {worst:.4f} > {MAX_AUPR_DROP}"
-    return "passed", ""
+    if result.parity is None:
+        return "passed", "its PyTorch source was not measured at the same input: parity not checked"
+    if not result.parity.passed:
+        return "exported but failed parity", result.parity.reason
+    return "passed", "; ".join(result.parity.not_judged)
 
 
 def _ratios(rows: list[dict]) -> None:
@@ -313,69 +336,3 @@ def _plots(out: Path, rows: list[dict], scaling: list[dict], subjects: list[Subj
         plots.scaling(scaling, out / "latency_vs_size.png")
     plots.pr_curves({s.label: accuracy[s.label].curves for s in subjects if s.label in accuracy and accuracy[s.label].curves},
                     out / "pr_curves.png")
-
-
-def _fmt(value, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{value:.{digits}f}"
-
-
-def table_rows(rows: list[dict]) -> list[list[str]]:
-    """The summary table, one row per subject (terminal and Markdown)."""
-    lesions = ("MA", "HE", "EX", "SE")
-    table = []
-    for row in rows:
-        drop = max(row.get("aupr_drop", {}).values(), default=None)
-        table.append([
-            row["label"], row["runtime"], row["precision"], row["status"], _fmt(row["file_mb"], 2),
-            _fmt((row.get("params") or math.nan) / 1e6, 2), _fmt(row.get("gmacs"), 1), _fmt(row["median_ms"], 0), _fmt(row["p90_ms"], 0),
-            _fmt(row["min_ms"], 0), _fmt(row["fps"], 2), _fmt(row.get("speedup_vs_reference"), 2), _fmt(row.get("speedup_vs_fp32"), 2),
-            _fmt(row["peak_rss_mb"], 0), _fmt(row["load_growth_mb"], 0),
-            *(_fmt(row["aupr"].get(lesion), 3) for lesion in lesions), _fmt(drop, 4), _fmt(row["max_abs_vs_source"] if row["runtime"] != "pytorch" else None, 6),
-        ])
-    return table
-
-
-HEADERS = ["Model", "Runtime", "Precision", "Status", "File MB", "Params M", "GMACs", "median ms", "p90 ms", "min ms", "fps",
-           "x vs ref", "x vs fp32", "peak RSS MB", "load MB", "AUPR MA", "AUPR HE", "AUPR EX", "AUPR SE", "max AUPR drop", "max |diff|"]
-
-
-def markdown(results: dict) -> str:
-    from edgeseg.report import markdown_table
-
-    m = results["machine"]
-    rows = results["rows"]
-    reference = rows[0]["reference"] if rows else None
-    lines = [
-        "# Benchmark results", "",
-        f"Measured {results['created']} on {m['cpu']} ({m['logical_cores']} logical cores), {results['threads']} threads per runner, "
-        f"{m['platform']}, Python {m['python']}, edgeseg {m['edgeseg']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
-        f"Accuracy on {results['data']}. Reference full model for the speed-up column: {reference}.",
-        f"Each runner ran in its own fresh process, {results['options']['rounds']} rounds of {results['options']['runs']} timed runs "
-        "after warm-up, runners alternating. `max AUPR drop` is against the PyTorch model the file came from; `max |diff|` is the "
-        "largest probability difference to it on the same inputs.", "",
-        markdown_table(HEADERS, table_rows(rows)), "",
-    ]
-    notes = [f"- {row['label']}: {row['note']}" for row in rows if row.get("note")]
-    if notes:
-        lines += ["Notes:", *notes, ""]
-    spreads = [row.get("speedup_spread") for row in rows if row.get("speedup_spread") is not None and not math.isnan(row["speedup_spread"])]
-    if spreads:
-        lines += [f"Spread of the speed-up ratio between rounds (max - min over mean): up to {max(spreads):.1%}.", ""]
-    if results.get("student_vs_full"):
-        lines += ["## The student against each full model", "",
-                  "Speed-up: the full model's median latency over the student's, each at its own input size. "
-                  "AUPR gap: student minus full model, on the lesions both predict.", "",
-                  markdown_table(["student", "full model", "speed-up", "memory saving", "AUPR gap"],
-                                 [[p["student"], p["full"], f"{p['speedup']:.1f}x", f"{p['memory_saving']:.0%}",
-                                   ", ".join(f"{lesion} {gap:+.3f}" for lesion, gap in p["aupr_gap"].items()) or "-"]
-                                  for p in results["student_vs_full"]]),
-                  ""]
-    if results["scaling"]:
-        lines += ["## Cost against input size", "",
-                  markdown_table(["size", "GMACs", "median ms", "peak RSS MB"],
-                                 [[p["size"], _fmt(p.get("gmacs"), 1), _fmt(p["median_ms"], 0), _fmt(p["peak_rss_mb"], 0)] for p in results["scaling"]]),
-                  ""]
-    lines += ["Plots: `latency_vs_aupr.png`, `memory.png`, `latency_vs_size.png`, `pr_curves.png`.", ""]
-    return "\n".join(lines)

@@ -42,20 +42,26 @@ def peak_mb() -> float:
 
 
 def measure(spec: dict) -> dict:
+    """Load the model file ``spec["path"]`` (at ``spec["size"]`` for a PyTorch model when given)
+    and time it; only the PyTorch runner imports torch."""
+    from dataclasses import replace
+
     import numpy as np
 
-    from edgeseg.bench.subjects import exported_subject, pytorch_subject
-    from pathlib import Path
+    from edgeseg.inference.model_info import read_info
+    from edgeseg.inference.runners import RUNNERS, TorchRunner
 
-    path = Path(spec["path"])
-    subject = pytorch_subject(path) if spec["runtime"] == "pytorch" else exported_subject(path)
-    if spec.get("size") and subject.runtime == "pytorch":
-        from dataclasses import replace
-
-        subject.preprocessing = replace(subject.preprocessing, size=int(spec["size"]))
-    square = np.random.default_rng(0).integers(0, 256, (subject.size, subject.size, 3), dtype=np.uint8)
+    info = read_info(spec["path"])
+    if spec.get("size") and info.format.name == "pytorch":
+        info = replace(info, preprocessing=info.preprocessing.with_size(int(spec["size"])))
+    size = info.preprocessing.size
+    square = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
     baseline = resident_mb()
-    run = subject.open(spec.get("threads"))
+    if info.format.name == "pytorch":
+        runner = TorchRunner(info, threads=spec.get("threads"))
+    else:
+        runner = RUNNERS[info.format.name](info, spec.get("threads"))
+    run = runner.lesion_maps
     loaded = resident_mb()
     for _ in range(spec.get("warmup", 2)):
         run(square)
@@ -65,7 +71,7 @@ def measure(spec: dict) -> dict:
         run(square)
         times.append((time.perf_counter() - start) * 1000)
     return {"times_ms": times, "rss_baseline_mb": baseline, "rss_loaded_mb": loaded, "rss_end_mb": resident_mb(), "peak_rss_mb": peak_mb(),
-            "size": subject.size}
+            "size": size, "torch_imported": "torch" in sys.modules}
 
 
 if __name__ == "__main__":

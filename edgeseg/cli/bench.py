@@ -23,7 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", help="data set with a test split (default: the model card's training data, else synthetic)")
     parser.add_argument("--split", help="split to score accuracy on (default test)")
     parser.add_argument("--images", type=int, help="use only the first N images of the split")
-    parser.add_argument("--imgsz", type=int, help="input size of the default's exports (default: its card's, 512)")
+    parser.add_argument("--size", "--imgsz", dest="size", type=int, help="input size of the default's exports (default: its card's, 512)")
     parser.add_argument("--runs", type=int, help="timed runs per round (default 10)")
     parser.add_argument("--warmup", type=int, help="untimed runs before timing (default 2)")
     parser.add_argument("--rounds", type=int, help="rounds over all runners, alternating (default 2)")
@@ -41,7 +41,9 @@ def run_bench_command(args: argparse.Namespace) -> int:
 
     if args.adb:
         return _run_adb(args)
-    from edgeseg.bench.harness import HEADERS, BenchOptions, run_bench, table_rows
+    from edgeseg.bench.harness import BenchOptions, run_bench
+    from edgeseg.bench.report import HEADERS, table_rows
+    from edgeseg.progress import progress_bar
     from edgeseg.report import text_table
 
     settings = json.loads(args.config.read_text()) if args.config else {}
@@ -53,7 +55,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
         given["sizes"] = [int(size) for size in given["sizes"].split(",") if size.strip()]
     options = BenchOptions(**{**settings, **given})  # the command line wins over the config file
     options.sizes = tuple(options.sizes)
-    results = run_bench(options)
+    results = run_bench(options, progress=progress_bar("accuracy"))
     print()
     print(text_table(HEADERS, table_rows(results["rows"])))
     print(f"\nWrote {Path(options.out) / 'results.md'}, results.json and plots.")

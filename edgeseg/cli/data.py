@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from edgeseg.cli.progress import progress_bar
+from edgeseg.progress import progress_bar
 from edgeseg.errors import EdgesegError
 from edgeseg.lesions import ALL_LESIONS
 
@@ -27,6 +27,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     prepare.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     prepare.add_argument("--size", type=int, default=1440, help="longest side after resizing (default 1440)")
     prepare.add_argument("--workers", type=int, default=None, help="processes (default: up to 4)")
+    prepare.add_argument("--grading", action="store_true",
+                         help="IDRiD only: also write the disease-grading photographs to OUT/grading/{train,test} with "
+                         "grades.csv, grade the segmentation-training copies of grading-training photographs "
+                         "(OUT/train/grades.csv) and record the leaky test photographs in the manifest")
     prepare.set_defaults(handler=run_prepare)
 
     check = actions.add_parser(
@@ -51,15 +55,26 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_prepare(args: argparse.Namespace) -> int:
+    import functools
+
     from edgeseg.data import idrid
     from edgeseg.data.folder import list_splits, read_folder
     from edgeseg.data.prepare import prepare_dataset
 
+    if args.grading and args.idrid is None:
+        raise EdgesegError("--grading prepares IDRiD's disease-grading part; use it with --idrid DIR")
+    extra_inputs, finish = [], None
     if args.idrid is not None:
         if not idrid.is_idrid(args.idrid):
             raise EdgesegError(f"{args.idrid}: not the official IDRiD layout (no 'A. Segmentation' folder)")
         samples = [s for split in ("train", "test") for s in idrid.read_idrid_segmentation(args.idrid, split)]
         source = {"name": "IDRiD", "path": str(args.idrid.resolve()), "credit": idrid.CREDIT}
+        if args.grading:
+            from edgeseg.data import grading
+
+            samples += grading.grading_samples(args.idrid)
+            finish = functools.partial(grading.grading_outputs, args.idrid, progress_bar("copies"))
+            extra_inputs = grading.grading_label_files(args.idrid)
     else:
         splits = [name for name in list_splits(args.folder) if name]
         samples = [s for split in splits or [None] for s in read_folder(args.folder, split)]
@@ -67,7 +82,7 @@ def run_prepare(args: argparse.Namespace) -> int:
     counts = {split: sum(1 for s in samples if s.split == split) for split in dict.fromkeys(s.split for s in samples)}
     summary = ", ".join(f"{n} {split}" for split, n in counts.items())
     print(f"Preparing {source['name']} ({summary} images) -> {args.out} at {args.size} px")
-    result = prepare_dataset(samples, args.out, args.size, source, args.workers, progress_bar("prepare"))
+    result = prepare_dataset(samples, args.out, args.size, source, args.workers, progress_bar("prepare"), extra_inputs, finish)
     manifest = result.manifest
     if result.up_to_date:
         print(f"{args.out} is up to date ({summary} images); nothing to do.")
@@ -85,7 +100,23 @@ def run_prepare(args: argparse.Namespace) -> int:
         mean = ", ".join(f"{v:.4f}" for v in stats[key]["mean"])
         std = ", ".join(f"{v:.4f}" for v in stats[key]["std"])
         print(f"Training mean/std ({label}, 0-1 scale): mean {mean}; std {std}")
+    if "grading" in manifest:
+        _print_grading(manifest["grading"])
     return 0
+
+
+def _print_grading(entry: dict) -> None:
+    """The leakage decisions of `data prepare --grading` (:mod:`edgeseg.data.grading`)."""
+    withheld = entry["segmentation_grades"]["withheld"]
+    print(f"Grading: {entry['splits']['train']['images']} train and {entry['splits']['test']['images']} test photographs; "
+          f"{len(entry['segmentation_copies'])} segmentation photographs are copies of grading ones and "
+          f"{len(entry['grading_duplicates'])} grading pairs are copies of each other")
+    print(f"train/grades.csv grades {entry['segmentation_grades']['graded']} segmentation-training photographs "
+          f"(copies of grading-training ones); withheld: {', '.join(withheld) or 'none'} (copies of grading-test photographs)")
+    leaky = entry["leaky_test"]
+    print(f"Leaky grading-test photographs ({len(leaky)}; report every test figure with and without them):")
+    for stem, reason in leaky.items():
+        print(f"  {stem}: {reason}")
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -1,23 +1,32 @@
-"""`edgeseg eval`: per-lesion AUPR and pixel scores of saved probability maps."""
+"""`edgeseg eval`: per-lesion AUPR and pixel scores of saved probability maps, or (``--grading``)
+DR/DME grading and referral scores of saved verdicts."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from edgeseg.cli.progress import progress_bar
+from edgeseg.progress import progress_bar
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "eval",
-        help="score saved probability maps against a data set split",
+        help="score saved probability maps (or grading verdicts) against a data set split",
         description="Score probability maps (PRED/<stem>_<LESION>.png or .npy, or PRED/<LESION>/...) "
         "against the masks of a data set split: AUPR by the IDRiD protocol (pooled over all images; "
-        "average precision, with the trapezoidal area beside it) and pixel scores at a threshold.",
+        "average precision, with the trapezoidal area beside it) and pixel scores at a threshold. "
+        "With --grading, score DR/DME verdicts (STEM.json with dr_grade, dme_risk, referable_prob) "
+        "against the split's grades, on all photographs and on the leak-free ones.",
     )
-    parser.add_argument("predictions", type=Path, metavar="PRED_DIR", help="folder of probability maps")
-    parser.add_argument("--data", type=Path, required=True, metavar="DIR", help="IDRiD or generic-layout folder")
+    parser.add_argument("predictions", type=Path, nargs="?", metavar="PRED_DIR", help="folder of probability maps")
+    parser.add_argument("--grading", type=Path, default=None, metavar="PRED_DIR_OR_JSON",
+                        help="score grading verdicts instead: a folder of STEM.json or one JSON file")
+    parser.add_argument("--plot", type=Path, default=None, metavar="PNG",
+                        help="with --grading: write the DR, DME and referable confusion matrices here")
+    parser.add_argument("--data", type=Path, required=True, metavar="DIR",
+                        help="IDRiD or generic-layout folder (with --grading also a prepared folder or a grades CSV)")
     parser.add_argument("--split", default="test", help="split to score (default: test)")
     parser.add_argument("--lesions", default=None, help="comma-separated subset of MA,HE,EX,SE,OD (default: MA,HE,EX,SE)")
     parser.add_argument("--threshold", type=float, default=0.5, help="probability threshold for pixel scores (default 0.5)")
@@ -27,6 +36,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    if (args.predictions is None) == (args.grading is None):
+        print("edgeseg eval: error: give either PRED_DIR (probability maps) or --grading PRED_DIR_OR_JSON (verdicts)", file=sys.stderr)
+        return 2
+    if args.grading is not None:
+        return run_grading_eval(args)
+    if args.plot is not None:
+        print("edgeseg eval: error: --plot draws grading confusion matrices; use it with --grading", file=sys.stderr)
+        return 2
     from edgeseg.evaluate import evaluate_predictions
     from edgeseg.fileio import atomic_write_json
     from edgeseg.lesions import parse_lesions
@@ -53,5 +70,30 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.json:
         atomic_write_json(args.json, {"split": args.split, "threshold": args.threshold,
                                       "lesions": [score.as_dict() for score in scores]})
+        print(f"Wrote {args.json}")
+    return 0
+
+
+def run_grading_eval(args: argparse.Namespace) -> int:
+    from edgeseg.evaluate_grading import SUMMARY_COLUMNS, confusion_text, read_grading_truth, read_verdicts, score_verdicts, summary_rows
+    from edgeseg.fileio import atomic_write_json
+    from edgeseg.metrics.grading import plot_confusion_matrices
+    from edgeseg.report import text_table
+
+    truth = read_grading_truth(args.data, args.split, progress_bar("copies"))
+    result = score_verdicts(truth, read_verdicts(args.grading, truth.labels))
+    leaky = ", ".join(sorted(truth.leaky)) or "none recorded"
+    print(f"{args.grading} against {truth.source}: {len(truth.labels)} photographs; leaky (a copy in training data): {leaky}. "
+          "Referable: DR grade >= 2 or DME risk 2.")
+    if not result["with_referable_prob"]:
+        print("Some verdicts have no referable_prob: the ROC figures are left out.")
+    print(text_table(["photographs", "n", *(name for name, _ in SUMMARY_COLUMNS)], summary_rows(result), digits=3))
+    for name in ("dr", "dme"):
+        print(confusion_text(result["all"]["confusion"][name], name.upper()))
+    if args.plot:
+        title = f"{args.grading.name} on {len(truth.labels)} {args.split} photographs"
+        print(f"Wrote {plot_confusion_matrices(result['all']['confusion'], args.plot, title)}")
+    if args.json:
+        atomic_write_json(args.json, {"split": args.split, "labels": truth.source, "verdicts": str(args.grading), **result})
         print(f"Wrote {args.json}")
     return 0

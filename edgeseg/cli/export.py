@@ -18,12 +18,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "preprocessing, thresholds, source, licence), is verified against the PyTorch model on fundus images and "
         "gets golden vectors for app tests. Needs the export extra: pip install 'edgeseg[export]'.",
     )
-    parser.add_argument("--weights", metavar="RUN_OR_FILE", help="run folder or .safetensors model (default: the embedded student)")
+    parser.add_argument("--model", "--weights", dest="weights", metavar="RUN_OR_FILE",
+                        help="run folder or .safetensors model (default: the embedded student)")
     parser.add_argument("--target", default="tflite", help="onnx, tflite, coreml or all (default tflite)")
     parser.add_argument("--int8", action="store_true", help="also export int8 (calibrated post-training quantization)")
     parser.add_argument("--precision", help="comma-separated precisions instead: fp32, fp16, int8, int8-dynamic")
     parser.add_argument("--layout", choices=("nchw", "nhwc"), help="input/output layout (default: NHWC for TFLite, NCHW otherwise)")
-    parser.add_argument("--imgsz", type=int, help="input size in pixels (default: the model card's)")
+    parser.add_argument("--size", "--imgsz", dest="size", type=int, help="model input size in pixels, as train's --size (default: the model card's)")
     parser.add_argument("--calib", metavar="DIR", help="fundus images for int8 calibration (default: --data, else the model's training data)")
     parser.add_argument("--calib-images", type=int, default=16, help="calibration images (default 16)")
     parser.add_argument("--data", metavar="DIR", help="prepared folder or IDRiD download to verify on (default: the model's training data)")
@@ -45,7 +46,7 @@ def run_export(args: argparse.Namespace) -> int:
     options = ExportOptions(
         weights=args.weights, target=args.target, int8=args.int8,
         precisions=[p.strip() for p in args.precision.split(",")] if args.precision else None,
-        layout=args.layout, imgsz=args.imgsz, data=args.data, split=args.split, calib=args.calib,
+        layout=args.layout, size=args.size, data=args.data, split=args.split, calib=args.calib,
         calib_images=args.calib_images, verify_images=args.verify_images, verify=not args.no_verify, out=args.out,
     )
     results = export_model(options)
@@ -61,7 +62,7 @@ def run_export(args: argparse.Namespace) -> int:
         golden = sum(path.with_name(path.name + ".golden").is_dir() for path in written)
         print(f"\nWrote {len(written)} file(s) to {written[0].parent} ({golden} with <file>.golden/ reference vectors for app tests).")
         print(f"Inspect one:             edgeseg export --inspect {written[0]}")
-        weights = f" --weights {args.weights}" if args.weights else ""
+        weights = f" --model {args.weights}" if args.weights else ""
         print(f"Verify on the test set:  edgeseg export{weights} --target {args.target} --data DIR --split test --verify-images 27")
     failed = [r for r in results if not r.ok]
     for result in failed:

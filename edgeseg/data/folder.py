@@ -104,9 +104,14 @@ def read_grades(folder: str | Path) -> dict[str, tuple[int, int]]:
     return grades
 
 
+def grades_csv_bytes(grades: dict[str, tuple[int, int]]) -> bytes:
+    """The ``grades.csv`` text (columns image, dr, dme; sorted by image) as bytes."""
+    lines = ["image,dr,dme"] + [f"{stem},{dr},{dme}" for stem, (dr, dme) in sorted(grades.items())]
+    return ("\n".join(lines) + "\n").encode()
+
+
 def write_grades(folder: str | Path, grades: dict[str, tuple[int, int]]) -> None:
     """Write ``folder/grades.csv`` atomically."""
     from edgeseg.fileio import atomic_write_bytes
 
-    lines = ["image,dr,dme"] + [f"{stem},{dr},{dme}" for stem, (dr, dme) in sorted(grades.items())]
-    atomic_write_bytes(Path(folder) / GRADES, ("\n".join(lines) + "\n").encode())
+    atomic_write_bytes(Path(folder) / GRADES, grades_csv_bytes(grades))

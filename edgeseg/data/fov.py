@@ -64,52 +64,73 @@ def _fov_mask_small(small: np.ndarray) -> np.ndarray:
     return labels == largest
 
 
+@dataclass(frozen=True)
+class FieldOfView:
+    """The field of view of one photograph, found once on a work copy of at most 512 px and
+    reused by every consumer: the fundus check, the crop box and the full-resolution mask."""
+
+    image_shape: tuple[int, int]
+    small: np.ndarray  # the work copy (RGB uint8)
+    small_mask: np.ndarray  # bool, the work copy's size
+    scale: float  # work copy size / image size
+
+    @classmethod
+    def find(cls, image: np.ndarray) -> "FieldOfView":
+        small, scale = _work_copy(image)
+        return cls(image.shape[:2], small, _fov_mask_small(small), scale)
+
+    def mask(self) -> np.ndarray:
+        """Boolean (H, W) mask of the field of view: the largest bright region of the photograph."""
+        mask = self.small_mask.astype(np.uint8)
+        if self.scale < 1.0:
+            mask = cv2.resize(mask, (self.image_shape[1], self.image_shape[0]), interpolation=cv2.INTER_NEAREST)
+        return mask.astype(bool)
+
+    def box(self, margin: float = 0.005) -> Box:
+        """Bounding box of the field of view, grown by ``margin`` of the image size on each side;
+        the whole image when no field of view is found (an all-black image)."""
+        height, width = self.image_shape
+        ys, xs = np.nonzero(self.small_mask)
+        if xs.size == 0:
+            return Box(0, 0, width, height)
+        pad_x, pad_y = margin * width, margin * height
+        x0 = int(max(0, np.floor(xs.min() / self.scale - pad_x)))
+        y0 = int(max(0, np.floor(ys.min() / self.scale - pad_y)))
+        x1 = int(min(width, np.ceil((xs.max() + 1) / self.scale + pad_x)))
+        y1 = int(min(height, np.ceil((ys.max() + 1) / self.scale + pad_y)))
+        return Box(x0, y0, x1, y1)
+
+    def problem(self) -> str | None:
+        """Why the photograph does not look like a colour fundus photograph, or None if it does.
+
+        A heuristic with three checks, tuned so that every IDRiD photograph passes: the image is
+        not grayscale (its colour channels differ), a field of view covers a fair part of it, and
+        that field of view is red-dominant, as the retina is under a fundus camera's white flash.
+        """
+        pixels = self.small.reshape(-1, 3).astype(np.int16)
+        if np.abs(pixels[:, 0] - pixels[:, 1]).max() <= 2 and np.abs(pixels[:, 1] - pixels[:, 2]).max() <= 2:
+            return "grayscale image; edgeseg needs a colour (RGB) fundus photograph"
+        if self.small_mask.mean() < 0.15:
+            return "no field of view found (the image is almost entirely dark); is it a fundus photograph?"
+        red, green, blue = (self.small[..., c][self.small_mask].mean() for c in range(3))
+        if not (red > 1.1 * green and red > 1.3 * blue):
+            return (
+                f"does not look like a fundus photograph (mean RGB in the bright region "
+                f"{red:.0f}/{green:.0f}/{blue:.0f}; a retina is red-dominant)"
+            )
+        return None
+
+
 def field_of_view_mask(image: np.ndarray) -> np.ndarray:
-    """Boolean (H, W) mask of the field of view: the largest bright region of the photograph."""
-    small, scale = _work_copy(image)
-    mask = _fov_mask_small(small).astype(np.uint8)
-    if scale < 1.0:
-        mask = cv2.resize(mask, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_NEAREST)
-    return mask.astype(bool)
+    """Boolean (H, W) mask of the field of view (:meth:`FieldOfView.mask`)."""
+    return FieldOfView.find(image).mask()
 
 
 def field_of_view_box(image: np.ndarray, margin: float = 0.005) -> Box:
-    """Bounding box of the field of view, grown by ``margin`` of the image size on each side.
-
-    Falls back to the whole image when no field of view is found (an all-black image).
-    """
-    height, width = image.shape[:2]
-    small, scale = _work_copy(image)
-    mask = _fov_mask_small(small)
-    ys, xs = np.nonzero(mask)
-    if xs.size == 0:
-        return Box(0, 0, width, height)
-    pad_x, pad_y = margin * width, margin * height
-    x0 = int(max(0, np.floor(xs.min() / scale - pad_x)))
-    y0 = int(max(0, np.floor(ys.min() / scale - pad_y)))
-    x1 = int(min(width, np.ceil((xs.max() + 1) / scale + pad_x)))
-    y1 = int(min(height, np.ceil((ys.max() + 1) / scale + pad_y)))
-    return Box(x0, y0, x1, y1)
+    """Bounding box of the field of view (:meth:`FieldOfView.box`)."""
+    return FieldOfView.find(image).box(margin)
 
 
 def fundus_problem(image: np.ndarray) -> str | None:
-    """Return why ``image`` does not look like a colour fundus photograph, or None if it does.
-
-    A heuristic with three checks, tuned so that every IDRiD photograph passes: the image is not
-    grayscale (its colour channels differ), a field of view covers a fair part of it, and that
-    field of view is red-dominant, as the retina is under a fundus camera's white flash.
-    """
-    small, _ = _work_copy(image)
-    pixels = small.reshape(-1, 3).astype(np.int16)
-    if np.abs(pixels[:, 0] - pixels[:, 1]).max() <= 2 and np.abs(pixels[:, 1] - pixels[:, 2]).max() <= 2:
-        return "grayscale image; edgeseg needs a colour (RGB) fundus photograph"
-    mask = _fov_mask_small(small)
-    if mask.mean() < 0.15:
-        return "no field of view found (the image is almost entirely dark); is it a fundus photograph?"
-    red, green, blue = (small[..., c][mask].mean() for c in range(3))
-    if not (red > 1.1 * green and red > 1.3 * blue):
-        return (
-            f"does not look like a fundus photograph (mean RGB in the bright region "
-            f"{red:.0f}/{green:.0f}/{blue:.0f}; a retina is red-dominant)"
-        )
-    return None
+    """Why ``image`` is not a colour fundus photograph, or None (:meth:`FieldOfView.problem`)."""
+    return FieldOfView.find(image).problem()

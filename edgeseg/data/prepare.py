@@ -6,7 +6,9 @@ side is ``size`` pixels (aspect ratio kept), and resize each mask with
 loses. The copy is written in the generic layout (:mod:`edgeseg.data.folder`) with a
 ``manifest.json``: per image and lesion the pixel and component counts, the field-of-view box,
 the MA components kept, and the training split's per-channel mean and standard deviation
-(raw and after CLAHE) on the [0, 1] scale.
+(raw and after CLAHE) on the [0, 1] scale. With IDRiD's grading part (``--grading``,
+:mod:`edgeseg.data.grading`) the graded photographs are prepared the same way, without masks,
+under ``grading/<split>/``, with their grades and the leaks between the parts in the manifest.
 
 Guarantees: every input is read and checked before anything is written (bad input -> error,
 nothing written); every file is written atomically; the manifest is written last and records a
@@ -193,8 +195,13 @@ def write_prepared_dataset(
     source: dict,
     params: dict | None = None,
     fingerprint: str | None = None,
+    extra_files: Mapping[str, bytes] | None = None,
+    manifest_entries: Mapping[str, object] | None = None,
 ) -> Path:
-    """Write ``items`` under ``out`` in the generic layout, then the manifest (atomically, last)."""
+    """Write ``items`` under ``out`` in the generic layout, then the manifest (atomically, last).
+
+    ``extra_files`` (path relative to ``out`` -> bytes, e.g. ``grades.csv``) are written and
+    listed with the images; ``manifest_entries`` are added to the manifest."""
     out = Path(out)
     old = _existing_manifest(out)
     atomic_write_bytes(out / INCOMPLETE_MARKER, b"an edgeseg write was interrupted here; re-run it\n")
@@ -204,6 +211,9 @@ def write_prepared_dataset(
         for lesion, data in item.mask_bytes.items():
             atomic_write_bytes(out / item.split / "masks" / lesion / f"{item.stem}_{lesion}.png", data)
         files += _relative_files(item)
+    for name, data in sorted((extra_files or {}).items()):
+        atomic_write_bytes(out / name, data)
+        files.append(name)
     if old:
         for stale in sorted(set(old.get("files", [])) - set(files)):
             (out / stale).unlink(missing_ok=True)
@@ -236,6 +246,7 @@ def write_prepared_dataset(
         },
         "images": {split: [item.record for item in items if item.split == split] for split in splits},
         "files": files,
+        **(manifest_entries or {}),
     }
     if source.get("credit"):
         manifest["credit"] = source["credit"]
@@ -260,13 +271,20 @@ def _existing_manifest(out: Path) -> dict | None:
         return None
 
 
-def input_fingerprint(samples: Sequence[SegSample], params: dict) -> str:
-    """A hash of the parameters and of every input file's path, size and modification time."""
+def input_fingerprint(samples: Sequence[SegSample], params: dict, extra_inputs: Sequence[Path] = ()) -> str:
+    """A hash of the parameters and of every input file's path, size and modification time
+    (the samples' images and masks, and ``extra_inputs`` such as label tables)."""
     digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode())
     for sample in samples:
         for path in (sample.image, *sorted(sample.masks.values())):
             stat = os.stat(path)
             digest.update(f"{sample.split}|{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    for path in extra_inputs:
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            raise DataError(f"{path}: file not found") from None
+        digest.update(f"extra|{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -296,10 +314,16 @@ def prepare_dataset(
     source: dict,
     workers: int | None = None,
     progress: Callable[[Iterable, int], Iterable] | None = None,
+    extra_inputs: Sequence[Path] = (),
+    finish: Callable[[], tuple[dict[str, bytes], dict]] | None = None,
 ) -> PrepareResult:
     """Prepare ``samples`` into ``out``; see the module docstring for the guarantees.
 
     ``progress`` wraps the result iterator (e.g. a tqdm bar), given the iterator and its length.
+    ``finish`` returns more files to write (relative path -> bytes) and manifest entries; it runs
+    once the images are prepared, before anything is written, and only when the copy is not up
+    to date. ``extra_inputs`` are the files besides the samples it reads (they enter the
+    fingerprint). `data prepare --grading` uses both (:mod:`edgeseg.data.grading`).
     """
     out = Path(out)
     if size < 64:
@@ -308,7 +332,7 @@ def prepare_dataset(
     if out.exists() and any(out.iterdir()) and not ours:
         raise DataError(f"{out}: exists, is not empty and holds no {MANIFEST}; choose an empty or new folder")
     params = {"size": size, "format": FORMAT, "jpeg_quality": JPEG_QUALITY}
-    fingerprint = input_fingerprint(samples, params)
+    fingerprint = input_fingerprint(samples, params, extra_inputs)
     if is_up_to_date(out, fingerprint):
         return PrepareResult(out, True, read_json(out / MANIFEST))
     workers = workers or min(4, os.cpu_count() or 1)
@@ -324,5 +348,6 @@ def prepare_dataset(
     if problems:
         more = f" (and {len(problems) - 1} more; `edgeseg data check` lists them all)" if len(problems) > 1 else ""
         raise DataError(f"{problems[0]}{more}; nothing was written")
-    write_prepared_dataset(out, results, source, params=params, fingerprint=fingerprint)
+    extra_files, entries = finish() if finish else ({}, {})
+    write_prepared_dataset(out, results, source, params=params, fingerprint=fingerprint, extra_files=extra_files, manifest_entries=entries)
     return PrepareResult(out, False, read_json(out / MANIFEST))

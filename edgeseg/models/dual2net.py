@@ -65,6 +65,20 @@ class Dual2Net(LesionModel):
         self.base = base
         self.trunk, (self.large, self.small) = build_parts(self.num_lesions, pretrained, 2)
 
+    @property
+    def has_vgg16(self) -> bool:
+        return self.base == "hed"
+
+    def load_hed_bsds(self, mean: Sequence[float], std: Sequence[float]) -> None:
+        """HED-BSDS500's VGG-16 into the shared conv1-conv3 and both branches' conv4-conv5
+        (:mod:`edgeseg.models.hed_bsds`); the side classifiers keep paper 000's N(0, 0.01) start."""
+        from edgeseg.models.hed_bsds import load_vgg16
+
+        if self.base != "hed":
+            raise EdgesegError(f"hed-bsds weights fit Dual2Net on base 'hed', not {self.base!r}")
+        for branch in (self.large, self.small):
+            load_vgg16([*self.trunk.blocks, *branch.blocks], mean, std)
+
     def forward_branches(self, x_large: torch.Tensor, x_small: torch.Tensor) -> dict[str, BranchOutput | torch.Tensor]:
         """``x_large`` through branch L and ``x_small`` through branch S (the shared trunk runs
         once when both are the same tensor). Returns ``{"large": ..., "small": ..., "logits":
@@ -100,8 +114,9 @@ class Dual2Net(LesionModel):
     smoke_options={"lesions": ("HE", "EX"), "base": "pspnet"},
     smoke_size=64,
 )
-def dual2net(lesions: Sequence[str] = ("EX",), base: str = "pspnet", pretrained: bool = False) -> Dual2Net:
+def dual2net(lesions: Sequence[str] = ("EX",), base: str = "pspnet", pretrained: bool | str = False) -> Dual2Net:
     """Dual2Net on ``base`` (``pspnet``, the paper's main model, ``deeplabv3`` or ``hed``) for
     ``lesions`` (default hard exudates, as paper 000); ``pretrained`` loads ImageNet weights
-    into the backbone and into both copies of the unshared backbone block(s)."""
+    into the backbone and into both copies of the unshared backbone block(s); ``"hed-bsds"`` loads
+    HED-BSDS500's VGG-16 offline (base ``hed`` only, :mod:`edgeseg.models.pretrained`)."""
     return Dual2Net(lesions, base, pretrained)

@@ -1,5 +1,6 @@
-"""One wrapper that makes any registered model look the same to export and benchmarks:
-one input tensor (the normalised image, N x 3 x H x W), one output tensor of probabilities."""
+"""One wrapper that makes any registered model look the same to export and benchmarks: one input
+tensor (the normalised image, N x 3 x H x W) and probabilities out: one tensor for a segmentation
+model, or the named outputs of a screening model (lesion maps and the grades)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ class ProbabilityModel(nn.Module):
     """Eval-mode model with probabilities out.
 
     Segmentation: ``sigmoid(logits)``, (N, C, H, W), channels ``lesions``. Grading (SUNet):
-    ``concat(softmax(dr), softmax(dme))``, (N, 8), columns DR0-4 then DME0-2.
+    ``concat(softmax(dr), softmax(dme))``, (N, 8), columns DR0-4 then DME0-2. Screening (the
+    graded student): ``{"lesion_probs": (N, C, H, W), "dr_probs": (N, 5), "dme_probs": (N, 3),
+    "referable_prob": (N, 1)}`` (:func:`edgeseg.outputs.output_names`, in this order).
     """
 
     def __init__(self, model: nn.Module) -> None:
@@ -26,8 +29,11 @@ class ProbabilityModel(nn.Module):
         self.lesions = tuple(getattr(model, "lesions", ()))
         self.task = getattr(model, "task", "segmentation")
 
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
+    def forward(self, image: torch.Tensor) -> torch.Tensor | dict[str, torch.Tensor]:
         output = self.model(image)
+        if self.task == "screening":
+            return {"lesion_probs": torch.sigmoid(output["lesion"]), "dr_probs": torch.softmax(output["dr"], dim=1),
+                    "dme_probs": torch.softmax(output["dme"], dim=1), "referable_prob": torch.sigmoid(output["referable"])}
         if isinstance(output, dict):
             return torch.cat([torch.softmax(output["dr"], dim=1), torch.softmax(output["dme"], dim=1)], dim=1)
         return torch.sigmoid(output)

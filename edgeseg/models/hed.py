@@ -117,6 +117,14 @@ class HED(LesionModel):
         super().__init__(lesions)
         self.trunk, (self.branch,) = hed_parts(self.num_lesions, pretrained, branches=1)
 
+    def load_hed_bsds(self, mean: Sequence[float], std: Sequence[float]) -> None:
+        """HED-BSDS500 whole (:mod:`edgeseg.models.hed_bsds`): VGG-16, side outputs and fusion, one
+        copy per lesion channel, conv1_1 folded for inputs normalised by ``mean``/``std``."""
+        from edgeseg.models.hed_bsds import load_side_outputs, load_vgg16
+
+        load_vgg16([*self.trunk.blocks, *self.branch.blocks], mean, std)
+        load_side_outputs([*self.trunk.sides, *self.branch.sides], self.branch.fuse)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor | dict[str, torch.Tensor | list[torch.Tensor]]:
         features, shared = self.trunk(x)
         output = self.branch(features, shared, x.shape[-2:])
@@ -130,7 +138,8 @@ class HED(LesionModel):
     smoke_options={"lesions": ("HE", "EX")},
     smoke_size=64,
 )
-def hed(lesions: Sequence[str] = ("EX",), pretrained: bool = False) -> HED:
-    """HED for ``lesions`` (default hard exudates, as paper 000); ``pretrained`` loads the
-    ImageNet VGG-16."""
+def hed(lesions: Sequence[str] = ("EX",), pretrained: bool | str = False) -> HED:
+    """HED for ``lesions`` (default hard exudates, as paper 000); ``pretrained=True`` loads the
+    ImageNet VGG-16 (a download), ``pretrained="hed-bsds"`` HED-BSDS500 (offline,
+    :mod:`edgeseg.models.pretrained`)."""
     return HED(lesions, pretrained)

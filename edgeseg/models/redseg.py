@@ -69,6 +69,13 @@ class RedSeg(LesionModel):
         self.ma_branch = SideFusionBranch(MA_BLOCKS)
         self.he_branch = SideFusionBranch(HE_BLOCKS)
 
+    def load_hed_bsds(self, mean: Sequence[float], std: Sequence[float]) -> None:
+        """HED-BSDS500's VGG-16 into the encoder (:mod:`edgeseg.models.hed_bsds`), conv1_1 folded for
+        inputs normalised by ``mean``/``std``; the branches keep their fresh start."""
+        from edgeseg.models.hed_bsds import load_vgg16
+
+        load_vgg16(self.encoder.blocks, mean, std)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor | dict[str, torch.Tensor | list[torch.Tensor]]:
         size = x.shape[-2:]
         features = self.encoder(x)
@@ -88,7 +95,7 @@ class RedSeg(LesionModel):
     smoke_options={"pretrained": False},
     smoke_size=64,
 )
-def redseg(pretrained: bool = False) -> RedSeg:
-    """Red-Seg with outputs ``("MA", "HE")``; ``pretrained`` loads ImageNet VGG-16 weights as the
-    paper does (downloads once)."""
+def redseg(pretrained: bool | str = False) -> RedSeg:
+    """Red-Seg with outputs ``("MA", "HE")``; ``pretrained=True`` loads ImageNet VGG-16 weights as
+    the paper does (downloads once), ``pretrained="hed-bsds"`` HED-BSDS500's VGG-16 (offline)."""
     return RedSeg(pretrained)

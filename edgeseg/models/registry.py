@@ -84,13 +84,23 @@ def model_entry(name: str) -> ModelEntry:
 def create(name: str, **options: Any) -> Any:
     """Build the model registered as ``name`` with ``options`` (see each builder's docstring).
 
-    ``edgeseg.models.create("u2xs", mode="mt")`` builds the four-lesion U²-XS-Net student.
+    ``edgeseg.models.create("u2xs", mode="mt")`` builds the four-lesion U²-XS-Net student;
+    ``pretrained="hed-bsds"`` starts a VGG-16 model from offline weights folded for the ImageNet
+    normalisation (:mod:`edgeseg.models.pretrained`). ``pretrained`` is not kept in
+    ``build_options``: a saved model is rebuilt empty and then loads its own weights.
     """
     entry = model_entry(name)
+    source = options.get("pretrained")
+    build = {**options, "pretrained": False} if isinstance(source, str) else options
     try:
-        model = entry.builder(**options)
+        model = entry.builder(**build)
     except TypeError as exc:
         raise EdgesegError(f"model {name!r}: {exc}") from None
     model.model_name = name
-    model.build_options = dict(options)
+    # Weights come from the model file when it is loaded again: the start it had is not rebuilt.
+    model.build_options = {key: value for key, value in options.items() if key != "pretrained"}
+    if isinstance(source, str):
+        from edgeseg.models.pretrained import load_pretrained
+
+        load_pretrained(model, source)
     return model

@@ -16,7 +16,7 @@ import torch
 
 from edgeseg.data.samples import SegSample
 from edgeseg.data.transforms import TrainAugment
-from edgeseg.train.preprocessing import Preprocessing
+from edgeseg.inference.preprocessing import Preprocessing
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,9 @@ def _load_one(
     sample: SegSample, preprocessing: Preprocessing, lesions: Sequence[str], with_masks: bool, grade: tuple[int, int] | None
 ) -> CachedImage:
     image = sample.load_image()
-    masks = preprocessing.masks_to_square(image, sample.load_masks(image.shape[:2], lesions)) if with_masks else None
-    return CachedImage(sample.stem, preprocessing.image_to_square(image), masks, grade)
+    prepared = preprocessing.prepare(image)
+    masks = preprocessing.masks_to_square(sample.load_masks(image.shape[:2], lesions), prepared.geometry) if with_masks else None
+    return CachedImage(sample.stem, prepared.square, masks, grade)
 
 
 def cache_images(

@@ -35,7 +35,7 @@ from edgeseg.fileio import atomic_write_bytes
 from edgeseg.losses import DeepSupervision
 from edgeseg.train.calibration import TEACHER_CALIBRATIONS, match_prevalence
 from edgeseg.train.datasets import AugmentedSegmentation, CachedImage
-from edgeseg.train.preprocessing import Preprocessing
+from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.train.tasks import LOSSES, SegmentationTask, StepContext, make_augment
 
 
@@ -50,24 +50,29 @@ def teacher_maps(
     """
     from tqdm import tqdm
 
-    from edgeseg.predict import Predictor
+    from edgeseg.data.fov import FieldOfView
+    from edgeseg.inference.runners import open_runner
 
-    predictors = [Predictor(path) for path in teachers]
-    taught = [index for index, lesion in enumerate(lesions) if any(lesion in p.lesions for p in predictors)]
+    runners = [open_runner(path) for path in teachers]
+    taught = [index for index, lesion in enumerate(lesions) if any(lesion in runner.info.lesions for runner in runners)]
     if not taught:
         raise EdgesegError(f"no teacher predicts any of the student's lesions {', '.join(lesions)}")
     by_stem = {sample.stem: sample for sample in open_split(root, "train")}
     maps = []
     for item in tqdm(items, desc="teachers", unit="img", leave=False, disable=not progress):
         image = by_stem[item.stem].load_image()
+        field_of_view = FieldOfView.find(image)
+        student_geometry = preprocessing.geometry(image, field_of_view)
         total = np.zeros((len(taught), preprocessing.size, preprocessing.size), np.float32)
         count = np.zeros(len(taught), np.float32)
-        for predictor in predictors:
-            probabilities = predictor.predict(image).probabilities
+        for runner in runners:
+            contract = runner.info.preprocessing
+            prepared = contract.prepare(image, field_of_view)
+            probabilities = runner.lesion_maps(prepared.square)
             for slot, index in enumerate(taught):
-                if lesions[index] in predictor.lesions:
-                    channel = probabilities[predictor.lesions.index(lesions[index])]
-                    total[slot] += preprocessing.maps_to_square(image, channel[None])[0]
+                if lesions[index] in runner.info.lesions:
+                    channel = contract.to_image(probabilities[runner.info.lesions.index(lesions[index])], prepared.geometry)
+                    total[slot] += preprocessing.maps_to_square(channel[None], student_geometry)[0]
                     count[slot] += 1
         maps.append(total / count[:, None, None])
     return np.asarray(taught), maps

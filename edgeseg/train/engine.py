@@ -31,63 +31,22 @@ from torch import nn
 
 from edgeseg.checkpoint import load_resume, restore_optimizer, restore_rng, save_model, save_resume
 from edgeseg.data.datasets import open_split, read_manifest
+from edgeseg.data.splits import split_grouped_train_val, split_train_val
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_write_json, read_json
 from edgeseg.train.datasets import cache_images, micro_batch
 from edgeseg.train.distributed import Distributed, barrier, init_distributed, select_device, shutdown
-from edgeseg.train.preprocessing import Preprocessing, mean_std
-from edgeseg.train.recipes import Recipe, Stage, get_recipe
+from edgeseg.data.statistics import channel_mean_std
+from edgeseg.inference.preprocessing import Preprocessing
+from edgeseg.train.options import RunSummary, TrainOptions, resolve_recipe
+from edgeseg.train.recipes import Stage, get_recipe
 from edgeseg.train.runlog import RunLog
-from edgeseg.train.schedules import Schedule
-from edgeseg.train.tasks import StepContext, build_task
-from edgeseg.train.validation import recalibrate_batchnorm, split_train_val, validate
+from edgeseg.train.steps import build_task
+from edgeseg.train.tasks import StepContext
+from edgeseg.train.validation import recalibrate_batchnorm, validate
 
 CONFIG = "config.json"
 RESUME = "resume.safetensors"
-TEACHER_MAPS = "teacher_maps.safetensors"  # a distillation's teacher probabilities, reused on --resume
-
-
-@dataclass
-class TrainOptions:
-    """Everything `edgeseg train` accepts; saved as ``config.json`` in the run folder."""
-
-    recipe: str
-    data: str
-    out: str
-    epochs: int | None = None
-    size: int | None = None
-    batch_size: int | None = None
-    accumulate: int = 1
-    device: str = "auto"
-    amp: bool = False
-    amp_dtype: str | None = None
-    seed: int = 0
-    val_fraction: float = 0.15
-    val_every: int | None = None
-    crop: int | None = None
-    workers: int = 0
-    threads: int | None = None
-    channels_last: bool | None = None
-    compile: bool = False
-    max_iterations: int | None = None
-    checkpoint_every: int | None = None
-    checkpoint_minutes: float = 5.0
-    precise_bn_images: int = 32
-    init: str | None = None
-    lr: float | None = None
-    optimizer: str | None = None
-    schedule: str | None = None
-    teachers: list[str] = field(default_factory=list)
-    distill_weight: float = 1.0
-    teacher_calibration: str = "none"
-    model_options: dict[str, Any] = field(default_factory=dict)
-    progress: bool = True
-    command: str = ""
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainOptions":
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 @dataclass
@@ -106,51 +65,6 @@ class TrainingData:
     lesions: tuple[str, ...] = ()
 
 
-@dataclass
-class RunSummary:
-    run_dir: Path
-    best_epoch: int | None
-    best_metrics: dict[str, float]
-    seconds_per_epoch: float
-    epochs_done: int
-
-
-def resolve_recipe(options: TrainOptions) -> Recipe:
-    recipe = get_recipe(options.recipe)
-    if options.epochs is not None:
-        recipe = recipe.with_epochs(options.epochs)
-    updates: dict[str, Any] = {}
-    if options.size is not None:
-        updates["size"] = options.size
-    if options.batch_size is not None:
-        updates["batch_size"] = options.batch_size
-    if options.val_every is not None:
-        updates["val_every"] = options.val_every
-    if options.model_options:
-        updates["model_options"] = {**recipe.model_options, **options.model_options}
-    if options.lr is not None:  # the first stage's rate becomes lr; later stages keep their ratio to it
-        ratio = options.lr / recipe.stages[0].optimizer.lr
-        updates["stages"] = tuple(
-            dataclasses.replace(stage, optimizer=dataclasses.replace(stage.optimizer, lr=stage.optimizer.lr * ratio))
-            for stage in recipe.stages
-        )
-    if options.optimizer is not None:  # every stage switches optimizer, keeping its rate and weight decay
-        stages = updates.get("stages", recipe.stages)
-        updates["stages"] = tuple(
-            dataclasses.replace(stage, optimizer=dataclasses.replace(stage.optimizer, name=options.optimizer)) for stage in stages
-        )
-    if options.schedule is not None:  # every stage decays (poly) or keeps (constant) its rate over its own epochs
-        stages = updates.get("stages", recipe.stages)
-        updates["stages"] = tuple(dataclasses.replace(stage, schedule=Schedule(options.schedule)) for stage in stages)
-    if options.teachers:  # distillation recipes take their teachers from the options
-        stages = updates.get("stages", recipe.stages)
-        teaching = {"teachers": list(options.teachers), "weight": options.distill_weight,
-                    "cache": str(Path(options.out) / TEACHER_MAPS), "progress": options.progress,
-                    "calibration": options.teacher_calibration}
-        updates["stages"] = tuple(dataclasses.replace(stage, loss_options={**stage.loss_options, **teaching}) for stage in stages)
-    return dataclasses.replace(recipe, **updates)
-
-
 def _move(batch: Any, device: torch.device, channels_last: bool) -> Any:
     if isinstance(batch, torch.Tensor):
         batch = batch.to(device, non_blocking=True)
@@ -160,7 +74,7 @@ def _move(batch: Any, device: torch.device, channels_last: bool) -> Any:
     return batch
 
 
-def _make_optimizer(stage: Stage, parameters: list[nn.Parameter]) -> torch.optim.Optimizer:
+def make_optimizer(stage: Stage, parameters: list[nn.Parameter]) -> torch.optim.Optimizer:
     spec = stage.optimizer
     if spec.name == "adam":
         return torch.optim.Adam(parameters, lr=spec.lr, weight_decay=spec.weight_decay)
@@ -169,7 +83,7 @@ def _make_optimizer(stage: Stage, parameters: list[nn.Parameter]) -> torch.optim
     raise EdgesegError(f"unknown optimizer {spec.name!r}")
 
 
-def _trainable(model: nn.Module, stage: Stage) -> list[nn.Parameter]:
+def trainable_parameters(model: nn.Module, stage: Stage) -> list[nn.Parameter]:
     """Set requires_grad for the stage and return the parameters that learn."""
     chosen = set(map(id, model.stage_parameters(stage.trainable))) if stage.trainable else None
     for parameter in model.parameters():
@@ -231,13 +145,18 @@ class Trainer:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(self.run_dir / CONFIG, dataclasses.asdict(self.options))
 
-    def _load_data(self, lesions: tuple[str, ...]) -> TrainingData:
+    def load_data(self, lesions: tuple[str, ...]) -> TrainingData:
         """Cache the training split (masks, and grades for grading recipes), carve the
         validation split from it, and fit the normalisation on the training part."""
         from edgeseg.data.folder import list_splits, read_folder, read_grades, split_dir
 
         options, recipe = self.options, self.recipe
         samples = open_split(options.data, "train")
+        if recipe.data == "grading":  # copies of grading-test photographs never reach a grading model
+            from edgeseg.data.grading import training_copies_of_test
+
+            test_copies = training_copies_of_test(read_manifest(options.data))
+            samples = [sample for sample in samples if sample.stem not in test_copies]
         train_indices, val_indices = split_train_val(len(samples), options.val_fraction, options.seed)
         geometry = Preprocessing(recipe.size, recipe.clahe, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
         threads = max(1, torch.get_num_threads())
@@ -256,17 +175,23 @@ class Trainer:
                     f"and/or graded images in {options.data}/grading/train/; `edgeseg data prepare --idrid DIR --grading` writes both"
                 )
         items = cache_images(samples, geometry, lesions, threads, grades=grades)
+        graded_train, graded_val = [], []
+        if graded:  # one split over both parts that keeps the copies of a photograph on one side
+            from edgeseg.data.grading import training_groups
+
+            groups = training_groups(read_manifest(options.data), [s.stem for s in samples], [g.stem for g in graded])
+            kept, held = split_grouped_train_val(groups[0] + groups[1], options.val_fraction, options.seed)
+            train_indices, val_indices = [i for i in kept if i < len(samples)], [i for i in held if i < len(samples)]
+            graded_train = [graded[i - len(samples)] for i in kept if i >= len(samples)]
+            graded_val = [graded[i - len(samples)] for i in held if i >= len(samples)]
         train_items = [items[i] for i in train_indices]
         val_items = [items[i] for i in val_indices]
-        graded_train, graded_val = [], []
-        if graded:
-            kept, held = split_train_val(len(graded), options.val_fraction, options.seed)
-            graded_train, graded_val = [graded[i] for i in kept], [graded[i] for i in held]
-        mean, std = mean_std([item.image for item in train_items + graded_train])
+        mean, std = channel_mean_std([item.image for item in train_items + graded_train])
         preprocessing = dataclasses.replace(geometry, mean=mean, std=std)
         return TrainingData(train_items, val_items, graded_train, graded_val, preprocessing, read_manifest(options.data), options.data, lesions)
 
-    def _card(self, model: nn.Module, preprocessing: Preprocessing, manifest: dict | None, position: dict, metrics: dict) -> dict:
+    def _card(self, session: "_Session", metrics: dict) -> dict:
+        model, preprocessing, manifest = session.model, session.data.preprocessing, session.data.manifest
         source = (manifest or {}).get("source", {})
         return {
             "model": model.model_name,
@@ -277,7 +202,7 @@ class Trainer:
             "recipe_description": self.recipe.description,
             "paper": self.recipe.paper,
             "preprocessing": preprocessing.as_dict(),
-            "position": position,
+            "position": session.position,
             "metrics": metrics,
             "data": {"name": source.get("name", Path(self.options.data).name), "credit": (manifest or {}).get("credit", "")},
             "training": {key: value for key, value in dataclasses.asdict(self.options).items() if key not in ("progress",)},
@@ -298,6 +223,13 @@ class Trainer:
             shutdown(info)
 
     def _run(self, info: Distributed) -> RunSummary:
+        session = self._start(info)
+        for stage_index in range(session.position["stage"], len(self.recipe.stages)):
+            self._train_stage(session, stage_index)
+        return self._finish(session)
+
+    def _start(self, info: Distributed) -> "_Session":
+        """Build the model, load the data, prepare the run folder, and restore a resumed run."""
         from edgeseg.models import create
 
         options, recipe = self.options, self.recipe
@@ -306,149 +238,186 @@ class Trainer:
         if info.is_main:
             self._check_run_dir()
         torch.manual_seed(options.seed)
+        if options.init and options.pretrained:
+            raise EdgesegError("--init and --pretrained both choose the starting weights; give one of them")
         model = create(recipe.model, **recipe.model_options)
         if options.init and not self.resume:
             _initialise(model, options.init)
-        lesions = tuple(model.lesions)
-        data = self._load_data(lesions)
-        train_items, val_items, preprocessing, manifest = data.train, data.val, data.preprocessing, data.manifest
-        if not train_items:
+        data = self.load_data(tuple(model.lesions))
+        if options.pretrained and not self.resume:  # folded into the data set's normalisation, known only now
+            from edgeseg.models.pretrained import load_pretrained
+
+            load_pretrained(model, options.pretrained, data.preprocessing.mean, data.preprocessing.std)
+        if not data.train:
             raise EdgesegError(f"{options.data}: no training images")
         self._prepare_run_dir(info)
         barrier(info)
-        log = RunLog(self.run_dir, lesions, grading=model.task == "grading") if info.is_main else None
-
-        position = {"stage": 0, "epoch": 0, "iteration": 0, "step": 0}
-        best = {"mean": -math.inf, "epoch": None, "metrics": {}}
-        resume_state = None
+        log = RunLog(self.run_dir, tuple(model.lesions), grading=model.task == "grading") if info.is_main else None
+        session = _Session(info, device, channels_last, model, data, log)
         if self.resume:
-            weights, resume_state, card = load_resume(self.run_dir / RESUME)
+            weights, session.resume_state, _ = load_resume(self.run_dir / RESUME)
             model.load_state_dict(weights)
-            position = resume_state["position"]
-            best = position.pop("best", best)
-            restore_rng(resume_state)
+            session.position = session.resume_state["position"]
+            session.best = session.position.pop("best", session.best)
+            restore_rng(session.resume_state)
             if log:
-                log.truncate(position["step"])
+                log.truncate(session.position["step"])
         model.to(device)
         if channels_last:
-            model = model.to(memory_format=torch.channels_last)
-
-        amp_dtype = _amp_dtype(options, device)
-        scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
-        if resume_state and resume_state.get("scaler"):
-            scaler.load_state_dict(resume_state["scaler"])
-
-        last = len(recipe.stages) - 1
+            session.model = model.to(memory_format=torch.channels_last)
+        session.amp_dtype = _amp_dtype(options, device)
+        session.scaler = torch.amp.GradScaler(device.type, enabled=session.amp_dtype == torch.float16)
+        if session.resume_state and session.resume_state.get("scaler"):
+            session.scaler.load_state_dict(session.resume_state["scaler"])
+        last, position = len(recipe.stages) - 1, session.position
         if position["stage"] > last or (position["stage"] == last and position["epoch"] >= recipe.stages[last].epochs):
             raise EdgesegError(f"{self.run_dir}: this run already finished all {recipe.epochs} epochs; pass a larger --epochs to train on")
-        world, accumulation = info.world_size, options.accumulate
-        global_batch = recipe.batch_size * world * accumulation
-        seconds_per_epoch: list[float] = []
-        last_save = time.monotonic()
+        return session
 
-        for stage_index in range(position["stage"], len(recipe.stages)):
-            stage = recipe.stages[stage_index]
-            task = build_task(recipe, stage, data, options.seed, options.crop)
-            parameters = _trainable(model, stage)
-            optimizer = _make_optimizer(stage, parameters)
-            if resume_state and stage_index == position["stage"] and resume_state.get("optimizer"):
-                restore_optimizer(optimizer, resume_state)
-                resume_state = None
-            network = model
-            if info.enabled:
-                network = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-            if options.compile:
-                network = torch.compile(network)
-            network.train()
-            start_epoch = position["epoch"] if stage_index == position["stage"] else 0
-            for epoch in range(start_epoch, stage.epochs):
-                plan = task.plan(epoch, global_batch)
-                start_iteration = position["iteration"] if (stage_index, epoch) == (position["stage"], position["epoch"]) else 0
-                if options.max_iterations is not None:
-                    plan = plan[: options.max_iterations]
-                keys = [micro_batch(batch, info.rank, world, accumulation, m) for batch in plan[start_iteration:] for m in range(accumulation)]
-                loader = torch.utils.data.DataLoader(task.dataset, batch_sampler=keys, num_workers=options.workers)
-                batches = iter(loader)
-                epoch_start = time.monotonic()
-                losses = []
-                bar = _progress(options.progress and info.is_main, len(plan), start_iteration, f"{stage.name} {epoch + 1}/{stage.epochs}")
-                for iteration in range(start_iteration, len(plan)):
-                    factor = stage.schedule.factor_at(epoch, iteration, len(plan), stage.epochs)
-                    for group in optimizer.param_groups:
-                        group["lr"] = stage.optimizer.lr * factor
-                    total = 0.0
-                    stage_step = epoch * len(plan) + iteration
-                    for micro in range(accumulation):
-                        batch = _move(next(batches), device, channels_last)
-                        sync = contextlib.nullcontext() if (micro == accumulation - 1 or not info.enabled) else network.no_sync()
-                        with sync, torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-                            context = StepContext(epoch, stage.epochs, iteration, len(plan), stage_step, options.seed)
-                            loss = task.compute_loss(network, batch, context) / accumulation
-                        scaler.scale(loss).backward()
-                        total += float(loss.detach())
-                    if not math.isfinite(total):
-                        raise EdgesegError(
-                            f"loss became {total} at stage {stage.name} epoch {epoch + 1} iteration {iteration + 1}; "
-                            f"lower the learning rate or disable --amp"
-                        )
-                    scaler.step(optimizer)
-                    scaler.update()
-                    optimizer.zero_grad(set_to_none=True)
-                    losses.append(total)
-                    position = {"stage": stage_index, "epoch": epoch, "iteration": iteration + 1, "step": position["step"] + 1}
-                    if log:
-                        log.step({"step": position["step"], "stage": stage.name, "epoch": epoch + 1, "iteration": iteration + 1, "loss": total, "lr": optimizer.param_groups[0]["lr"]})
-                    if bar:
-                        bar.update(1)
-                        bar.set_postfix(loss=f"{total:.4f}", val=_fmt(best["metrics"].get("mean")))
-                    due = (options.checkpoint_every and position["step"] % options.checkpoint_every == 0) or (
-                        time.monotonic() - last_save > 60 * options.checkpoint_minutes
-                    )
-                    if due and iteration + 1 < len(plan) and info.is_main:
-                        self._save_resume(model, optimizer, scaler, position, best, preprocessing, manifest)
-                        last_save = time.monotonic()
-                if bar:
-                    bar.close()
-                seconds = time.monotonic() - epoch_start
-                seconds_per_epoch.append(seconds)
-                position = {"stage": stage_index, "epoch": epoch + 1, "iteration": 0, "step": position["step"]}
-                metrics: dict[str, float] = {}
-                last_epoch_of_run = stage_index == len(recipe.stages) - 1 and epoch + 1 == stage.epochs
-                if info.is_main and val_items and ((epoch + 1) % recipe.val_every == 0 or last_epoch_of_run):
-                    if options.precise_bn_images:
-                        calibration = train_items[: options.precise_bn_images]
-                        recalibrate_batchnorm(model, calibration, preprocessing, device, recipe.batch_size)
-                    metrics = validate(model, val_items, preprocessing, lesions, device, data.graded_val)
-                    if metrics["mean"] > best["mean"]:
-                        best = {"mean": metrics["mean"], "epoch": self._global_epoch(stage_index, epoch), "metrics": metrics}
-                        save_model(self.run_dir / "best.safetensors", model, self._card(model, preprocessing, manifest, position, metrics))
-                if info.is_main:
-                    log.epoch({"stage": stage.name, "epoch": epoch + 1, "step": position["step"], "train_loss": sum(losses) / max(1, len(losses)), "seconds": seconds, **{f"val_{k}": v for k, v in metrics.items() if not isinstance(v, dict)}})
-                    save_model(self.run_dir / "last.safetensors", model, self._card(model, preprocessing, manifest, position, metrics))
-                    self._save_resume(model, optimizer, scaler, position, best, preprocessing, manifest)
-                    log.plot(self.run_dir / "curves.png", f"{recipe.name} on {Path(options.data).name}")
-                    last_save = time.monotonic()
-                barrier(info)
+    def _train_stage(self, session: "_Session", stage_index: int) -> None:
+        """One stage: its task, its trainable parameters and optimizer, its epochs."""
+        options, stage, info = self.options, self.recipe.stages[stage_index], session.info
+        task = build_task(self.recipe, stage, session.data, options.seed, options.crop)
+        session.optimizer = make_optimizer(stage, trainable_parameters(session.model, stage))
+        if session.resume_state and stage_index == session.position["stage"] and session.resume_state.get("optimizer"):
+            restore_optimizer(session.optimizer, session.resume_state)
+            session.resume_state = None
+        network = session.model
+        if info.enabled:
+            device = session.device
+            network = nn.parallel.DistributedDataParallel(session.model, device_ids=[device.index] if device.type == "cuda" else None)
+        if options.compile:
+            network = torch.compile(network)
+        network.train()
+        start_epoch = session.position["epoch"] if stage_index == session.position["stage"] else 0
+        for epoch in range(start_epoch, stage.epochs):
+            losses, seconds = self._train_epoch(session, stage_index, epoch, task, network)
+            self._end_epoch(session, stage_index, epoch, losses, seconds)
+
+    def _train_epoch(self, session: "_Session", stage_index: int, epoch: int, task: Any, network: nn.Module) -> tuple[list[float], float]:
+        """The optimizer steps of one epoch (from where a resumed run stopped); (losses, seconds)."""
+        options, stage, info = self.options, self.recipe.stages[stage_index], session.info
+        world, accumulation = info.world_size, options.accumulate
+        plan = task.plan(epoch, self.recipe.batch_size * world * accumulation)
+        position = session.position
+        start_iteration = position["iteration"] if (stage_index, epoch) == (position["stage"], position["epoch"]) else 0
+        if options.max_iterations is not None:
+            plan = plan[: options.max_iterations]
+        keys = [micro_batch(batch, info.rank, world, accumulation, m) for batch in plan[start_iteration:] for m in range(accumulation)]
+        batches = iter(torch.utils.data.DataLoader(task.dataset, batch_sampler=keys, num_workers=options.workers))
+        epoch_start, losses = time.monotonic(), []
+        bar = _progress(options.progress and info.is_main, len(plan), start_iteration, f"{stage.name} {epoch + 1}/{stage.epochs}")
+        for iteration in range(start_iteration, len(plan)):
+            factor = stage.schedule.factor_at(epoch, iteration, len(plan), stage.epochs)
+            for group in session.optimizer.param_groups:
+                group["lr"] = stage.optimizer.lr * factor
+            context = StepContext(epoch, stage.epochs, iteration, len(plan), epoch * len(plan) + iteration, options.seed)
+            total = self._step(session, task, network, batches, context)
+            losses.append(total)
+            session.position = {"stage": stage_index, "epoch": epoch, "iteration": iteration + 1, "step": session.position["step"] + 1}
+            if session.log:
+                session.log.step({"step": session.position["step"], "stage": stage.name, "epoch": epoch + 1, "iteration": iteration + 1,
+                                  "loss": total, "lr": session.optimizer.param_groups[0]["lr"]})
+            if bar:
+                bar.update(1)
+                bar.set_postfix(loss=f"{total:.4f}", val=_fmt(session.best["metrics"].get("mean")))
+            due = (options.checkpoint_every and session.position["step"] % options.checkpoint_every == 0) or (
+                time.monotonic() - session.last_save > 60 * options.checkpoint_minutes
+            )
+            if due and iteration + 1 < len(plan) and info.is_main:
+                self._save_resume(session)
+        if bar:
+            bar.close()
+        return losses, time.monotonic() - epoch_start
+
+    def _step(self, session: "_Session", task: Any, network: nn.Module, batches: Any, context: StepContext) -> float:
+        """One optimizer step over ``--accumulate`` micro-batches; returns the loss."""
+        accumulation, info, device = self.options.accumulate, session.info, session.device
+        total = 0.0
+        for micro in range(accumulation):
+            batch = _move(next(batches), device, session.channels_last)
+            sync = contextlib.nullcontext() if (micro == accumulation - 1 or not info.enabled) else network.no_sync()
+            with sync, torch.autocast(device.type, dtype=session.amp_dtype or torch.float32, enabled=session.amp_dtype is not None):
+                loss = task.compute_loss(network, batch, context) / accumulation
+            session.scaler.scale(loss).backward()
+            total += float(loss.detach())
+        if not math.isfinite(total):
+            stage = self.recipe.stages[session.position["stage"]]
+            raise EdgesegError(f"loss became {total} at stage {stage.name} epoch {context.epoch + 1} iteration {context.iteration + 1}; "
+                               f"lower the learning rate or disable --amp")
+        session.scaler.step(session.optimizer)
+        session.scaler.update()
+        session.optimizer.zero_grad(set_to_none=True)
+        return total
+
+    def _end_epoch(self, session: "_Session", stage_index: int, epoch: int, losses: list[float], seconds: float) -> None:
+        """Validate when due (keeping the best model), log, and checkpoint the epoch's end."""
+        recipe, data, info = self.recipe, session.data, session.info
+        stage = recipe.stages[stage_index]
+        session.seconds_per_epoch.append(seconds)
+        session.position = {"stage": stage_index, "epoch": epoch + 1, "iteration": 0, "step": session.position["step"]}
+        metrics: dict[str, float] = {}
+        last_epoch_of_run = stage_index == len(recipe.stages) - 1 and epoch + 1 == stage.epochs
+        if info.is_main and data.val and ((epoch + 1) % recipe.val_every == 0 or last_epoch_of_run):
+            if self.options.precise_bn_images:
+                recalibrate_batchnorm(session.model, data.train[: self.options.precise_bn_images], data.preprocessing, session.device,
+                                      recipe.batch_size)
+            metrics = validate(session.model, data.val, data.preprocessing, data.lesions, session.device, data.graded_val)
+            if metrics["mean"] > session.best["mean"]:
+                session.best = {"mean": metrics["mean"], "epoch": self._global_epoch(stage_index, epoch), "metrics": metrics}
+                save_model(self.run_dir / "best.safetensors", session.model, self._card(session, metrics))
         if info.is_main:
-            self._save_resume(model, optimizer, scaler, position, best, preprocessing, manifest)
+            session.log.epoch({"stage": stage.name, "epoch": epoch + 1, "step": session.position["step"],
+                               "train_loss": sum(losses) / max(1, len(losses)), "seconds": seconds,
+                               **{f"val_{k}": v for k, v in metrics.items() if not isinstance(v, dict)}})
+            save_model(self.run_dir / "last.safetensors", session.model, self._card(session, metrics))
+            self._save_resume(session)
+            session.log.plot(self.run_dir / "curves.png", f"{recipe.name} on {Path(self.options.data).name}")
+        barrier(info)
+
+    def _finish(self, session: "_Session") -> RunSummary:
+        if session.info.is_main:
+            self._save_resume(session)
             if not (self.run_dir / "best.safetensors").exists():
-                save_model(self.run_dir / "best.safetensors", model, self._card(model, preprocessing, manifest, position, {}))
-        mean_seconds = sum(seconds_per_epoch) / len(seconds_per_epoch) if seconds_per_epoch else float("nan")
-        return RunSummary(self.run_dir, best["epoch"], best["metrics"], mean_seconds, len(seconds_per_epoch))
+                save_model(self.run_dir / "best.safetensors", session.model, self._card(session, {}))
+        seconds = session.seconds_per_epoch
+        mean_seconds = sum(seconds) / len(seconds) if seconds else float("nan")
+        return RunSummary(self.run_dir, session.best["epoch"], session.best["metrics"], mean_seconds, len(seconds))
 
     def _global_epoch(self, stage_index: int, epoch: int) -> int:
         return sum(stage.epochs for stage in self.recipe.stages[:stage_index]) + epoch + 1
 
-    def _save_resume(self, model, optimizer, scaler, position, best, preprocessing, manifest) -> None:
-        saved_position = {**position, "best": best}
+    def _save_resume(self, session: "_Session") -> None:
+        saved_position = {**session.position, "best": session.best}
         save_resume(
             self.run_dir / RESUME,
-            model,
-            optimizer,
+            session.model,
+            session.optimizer,
             saved_position,
-            self._card(model, preprocessing, manifest, position, best.get("metrics", {})),
-            scaler_state=scaler.state_dict() if scaler.is_enabled() else None,
+            self._card(session, session.best.get("metrics", {})),
+            scaler_state=session.scaler.state_dict() if session.scaler.is_enabled() else None,
         )
+        session.last_save = time.monotonic()
+
+
+@dataclass
+class _Session:
+    """The state of one training session, shared by the steps of :meth:`Trainer._run`."""
+
+    info: Distributed
+    device: torch.device
+    channels_last: bool
+    model: nn.Module
+    data: TrainingData
+    log: RunLog | None
+    position: dict = field(default_factory=lambda: {"stage": 0, "epoch": 0, "iteration": 0, "step": 0})
+    best: dict = field(default_factory=lambda: {"mean": -math.inf, "epoch": None, "metrics": {}})
+    resume_state: dict | None = None
+    amp_dtype: torch.dtype | None = None
+    scaler: Any = None
+    optimizer: torch.optim.Optimizer | None = None
+    seconds_per_epoch: list[float] = field(default_factory=list)
+    last_save: float = field(default_factory=time.monotonic)
 
 
 def _progress(enabled: bool, total: int, initial: int, description: str):
@@ -470,7 +439,12 @@ def _version() -> str:
 
 
 def train(options: TrainOptions) -> RunSummary:
-    """Train from scratch into ``options.out``."""
+    """Train from scratch into ``options.out`` (a frozen student's grading head: recipe
+    ``u2xs-graded``, :mod:`edgeseg.train.grading_head`)."""
+    if get_recipe(options.recipe).data == "student-maps":
+        from edgeseg.train.grading_head import train_head
+
+        return train_head(options)
     return Trainer(options).run()
 
 

@@ -215,6 +215,26 @@ add_recipe(
 )
 
 
+# --- The graded student (U²-XS-Net MT + grading head) -----------------------------------------
+# The student is frozen (the embedded default unless --init); the head learns from its pooled
+# lesion maps of the grading-training photographs (edgeseg.train.grading_head). Adam 3e-3, weight
+# decay 1e-3, 75 epochs of 32 photographs per batch: chosen by 5-fold cross-validation on the grading-
+# training photographs (benchmarks/grading_head_cv.py: validation joint accuracy peaks at 50-75 epochs).
+add_recipe(
+    Recipe(
+        name="u2xs-graded",
+        description="grading head on the frozen U²-XS-Net MT student: DR grade, DME risk, referral (needs data prepare --grading)",
+        paper="003 U²-XS-Net + edgeseg's screening head (grades as paper 002 / IDRiD sub-challenge 2)",
+        model="u2xs_graded",
+        model_options={},
+        stages=(Stage("head", 75, "grading_head", Optimizer("adam", 3e-3, weight_decay=1e-3)),),
+        size=512,
+        batch_size=32,
+        data="student-maps",
+    )
+)
+
+
 # --- SUNet (paper 002) ---------------------------------------------------------------------
 # L_total = L_R + 1 * L_DR + 0.5 * L_DME, batches with lesion masks alternating with graded
 # batches without. The paper gives no optimiser, resolution or epochs; these are edgeseg's

@@ -267,23 +267,3 @@ def _patch_boxes(masks: torch.Tensor, patch: int, per_image: int, generator: tor
             boxes.append((top, left, top + patch, left + patch))
             index.append(image)
     return torch.tensor(boxes), index
-
-
-TASKS: dict[str, type] = {
-    "standard": SegmentationTask,
-    "topk": TopKSegmentationTask,
-    "dual": DualSamplingTask,
-    "grading": AlternatingGradingTask,
-    "localglobal": LocalGlobalTask,
-}
-
-
-def build_task(recipe: Recipe, stage: Stage, data: Any, seed: int, crop: int | None) -> Any:
-    """The task of ``stage``, on ``data`` (:class:`edgeseg.train.engine.TrainingData`)."""
-    if stage.step == "distill":  # defined on top of SegmentationTask, in its own module
-        from edgeseg.train.distill import DistillationTask
-
-        return DistillationTask(recipe, stage, data, seed, crop)
-    if stage.step not in TASKS:
-        raise EdgesegError(f"stage {stage.name!r}: unknown step {stage.step!r}")
-    return TASKS[stage.step](recipe, stage, data, seed, crop)

@@ -15,18 +15,7 @@ from torch import nn
 
 from edgeseg.metrics.pr import PRAccumulator, PRCurve
 from edgeseg.train.datasets import CachedImage
-from edgeseg.train.preprocessing import Preprocessing
-
-
-def split_train_val(count: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
-    """Seeded split of ``count`` training images into (train, validation) indices."""
-    if fraction <= 0:
-        return list(range(count)), []
-    order = np.random.default_rng([seed, 99]).permutation(count)
-    size = max(1, round(count * fraction))
-    if size >= count:
-        raise ValueError(f"a validation share of {fraction} leaves no training image out of {count}")
-    return sorted(order[size:].tolist()), sorted(order[:size].tolist())
+from edgeseg.inference.preprocessing import Preprocessing
 
 
 @torch.no_grad()

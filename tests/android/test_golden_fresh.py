@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edgeseg.export.metadata import read_metadata
+from edgeseg.export import read_metadata
 
 SCRIPT = Path(__file__).resolve().parents[2] / "android_demo" / "tools" / "make_golden.py"
 REMEDY = "rerun `python android_demo/tools/make_golden.py`, then `bash android_demo/fundus-core/run_jvm_tests.sh`"

@@ -17,11 +17,11 @@ pytestmark = pytest.mark.filterwarnings("ignore")
 
 
 @pytest.fixture(scope="module")
-def bench_run(tiny_model_file, tmp_path_factory):
+def bench_run(trained_tiny_model_file, tmp_path_factory):
     exports = tmp_path_factory.mktemp("exports")
-    assert main(["export", "--weights", str(tiny_model_file), "--target", "onnx", "--precision", "fp32,int8", "--out", str(exports),
+    assert main(["export", "--model", str(trained_tiny_model_file), "--target", "onnx", "--precision", "fp32,int8", "--out", str(exports),
                  "--calib-images", "4", "--verify-images", "2"]) == 0
-    assert main(["export", "--weights", str(tiny_model_file), "--target", "tflite", "--precision", "fp32", "--out", str(exports),
+    assert main(["export", "--model", str(trained_tiny_model_file), "--target", "tflite", "--precision", "fp32", "--out", str(exports),
                  "--verify-images", "2"]) == 0
     out = tmp_path_factory.mktemp("bench")
     code = main(["bench", str(exports), "--runs", "3", "--rounds", "2", "--warmup", "1", "--threads", "1",
@@ -34,15 +34,16 @@ def test_every_runner_is_timed_and_scored(bench_run):
     assert code == 0
     results = json.loads((out / "results.json").read_text())
     rows = {row["label"]: row for row in results["rows"]}
-    assert set(rows) == {"tiny_unet (PyTorch)", "tiny_unet_fp32.onnx", "tiny_unet_int8.onnx", "tiny_unet_fp32.tflite"}
+    assert set(rows) == {"trained_unet (PyTorch)", "trained_unet_fp32.onnx", "trained_unet_int8.onnx", "trained_unet_fp32.tflite"}
     for row in rows.values():
         assert row["status"] == "passed", row
         assert len(row["round_medians_ms"]) == 2 and row["median_ms"] > 0 and row["peak_rss_mb"] > 0
         assert set(row["aupr"]) == {"MA", "HE", "EX", "SE"}
         assert row["params"] > 0 and row["gmacs"] > 0
-    assert rows["tiny_unet_fp32.onnx"]["max_abs_vs_source"] <= 1e-4
-    assert not math.isnan(rows["tiny_unet_int8.onnx"]["speedup_vs_fp32"])
-    assert rows["tiny_unet_fp32.tflite"]["reference"] == "tiny_unet (PyTorch)"
+    assert rows["trained_unet_fp32.onnx"]["max_abs_vs_source"] <= 1e-4
+    assert rows["trained_unet_int8.onnx"]["parity"]["passed"] and rows["trained_unet_int8.onnx"]["parity"]["images"] > 0
+    assert not math.isnan(rows["trained_unet_int8.onnx"]["speedup_vs_fp32"])
+    assert rows["trained_unet_fp32.tflite"]["reference"] == "trained_unet (PyTorch)"
     assert [point["size"] for point in results["scaling"]] == [64, 96]
     assert results["machine"]["cpu"] and results["threads"] == 1
 
@@ -50,17 +51,18 @@ def test_every_runner_is_timed_and_scored(bench_run):
 def test_markdown_and_plots_are_written(bench_run):
     _, out = bench_run
     text = (out / "results.md").read_text()
-    assert "| tiny_unet_int8.onnx | onnxruntime | int8 | passed |" in text
+    assert "| trained_unet_int8.onnx | onnxruntime | int8 | passed |" in text
     for name in ("latency_vs_aupr.png", "memory.png", "latency_vs_size.png", "pr_curves.png"):
         assert (out / name).stat().st_size > 1000
 
 
 def test_failed_parity_is_reported_without_aborting_the_table(tiny_model_file, tmp_path, monkeypatch):
     from edgeseg.bench import harness
+    from edgeseg.inference.parity import TOLERANCES, Tolerance
 
-    monkeypatch.setattr(harness, "FP32_MAX_ABS", -1.0)
+    monkeypatch.setitem(TOLERANCES, "fp32", Tolerance(-1.0, 1.0, 0.0, 1.0))
     exports = tmp_path / "exports"
-    assert main(["export", "--weights", str(tiny_model_file), "--target", "onnx", "--precision", "fp32", "--out", str(exports),
+    assert main(["export", "--model", str(tiny_model_file), "--target", "onnx", "--precision", "fp32", "--out", str(exports),
                  "--no-verify"]) == 0
     results = harness.run_bench(harness.BenchOptions(inputs=[str(exports)], runs=1, rounds=1, warmup=0, threads=1, sizes=(), out=str(tmp_path / "b")),
                                 log=lambda _: None)
@@ -73,12 +75,24 @@ def test_runner_memory_is_its_own_not_the_parents(tiny_model_file):
     import numpy as np
 
     from edgeseg.bench.harness import BenchOptions, _worker
-    from edgeseg.bench.subjects import pytorch_subject
+    from edgeseg.bench.subjects import subject
 
     ballast = np.ones((600, 1024, 1024), np.uint8)  # 600 MB resident in this (parent) process
-    visit = _worker(pytorch_subject(tiny_model_file), BenchOptions(threads=1, warmup=0), runs=1)
+    visit = _worker(subject(tiny_model_file), BenchOptions(threads=1, warmup=0), runs=1)
     assert ballast.sum() > 0
     assert visit["peak_rss_mb"] < visit["rss_baseline_mb"] + 400
+
+
+def test_onnx_and_litert_runners_do_not_import_torch(bench_run):
+    """An exported file's runner process loads its runtime and the model, not torch."""
+    from edgeseg.bench.harness import BenchOptions, _worker
+    from edgeseg.bench.subjects import subject
+
+    _, out = bench_run
+    results = json.loads((out / "results.json").read_text())
+    for row in results["rows"]:
+        visit = _worker(subject(row["file"]), BenchOptions(threads=1, warmup=0), runs=1)
+        assert visit["torch_imported"] == (row["runtime"] == "pytorch"), row["label"]
 
 
 def test_student_is_compared_with_every_full_model_on_shared_lesions():

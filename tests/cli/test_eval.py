@@ -71,10 +71,106 @@ def test_wrong_size_map_names_the_file(synthetic_root, tmp_path, capsys):
     bad = pred / "synth_007_HE.png"
     cv2.imwrite(str(bad), np.zeros((64, 64), np.uint8))
     assert main(["eval", str(pred), "--data", str(synthetic_root)]) == 1
-    assert f"{bad}: map is 64x64 but its image synth_007.png is 128x128" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert f"{bad}: map is 64x64 but its image is 128x128, and no synth_007.json" in error and error.count("\n") == 1
 
 
 def test_unknown_lesion_is_rejected(synthetic_root, tmp_path, capsys):
     (tmp_path / "pred").mkdir()
     assert main(["eval", str(tmp_path / "pred"), "--data", str(synthetic_root), "--lesions", "MA,XX"]) == 1
     assert "unknown lesion XX" in capsys.readouterr().err
+
+
+# --- edgeseg eval --grading ------------------------------------------------------------------
+from edgeseg.metrics.grading import referable
+
+
+@pytest.fixture()
+def prepared_grading(fake_idrid, tmp_path):
+    """The miniature IDRiD prepared with --grading: 2 grading-test photographs, IDRiD_001 and
+    IDRiD_002, both copies of grading-training ones (the fake reuses their seeds), so leaky."""
+    out = tmp_path / "prepared"
+    assert main(["data", "prepare", "--idrid", str(fake_idrid), "--out", str(out), "--size", "96", "--workers", "1", "--grading"]) == 0
+    return out
+
+
+def _verdicts(folder, verdicts):
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem, (dr, dme, probability) in verdicts.items():
+        (folder / f"{stem}.json").write_text(json.dumps({"dr_grade": dr, "dme_risk": dme, "referable_prob": probability}))
+    return folder
+
+
+def _row(output, name):
+    return next(line.split() for line in output.splitlines() if line.startswith(name))
+
+
+def test_grading_eval_scores_all_and_leak_free(synthetic_graded, tmp_path, capsys):
+    root, grades = synthetic_graded
+    stems = sorted(grades)
+    wrong = stems[0]
+    verdicts = {stem: (grades[stem][0], grades[stem][1], 0.9 if referable([grades[stem][0]], [grades[stem][1]])[0] else 0.1)
+                for stem in stems}
+    verdicts[wrong] = ((grades[wrong][0] + 1) % 5, grades[wrong][1], verdicts[wrong][2])
+    folder = _verdicts(tmp_path / "verdicts", verdicts)
+    assert main(["eval", "--grading", str(folder), "--data", str(root), "--json", str(tmp_path / "s.json"),
+                 "--plot", str(tmp_path / "cm.png")]) == 0
+    output = capsys.readouterr().out
+    row = _row(output, "all")
+    assert int(row[1]) == len(stems) and float(row[2]) == pytest.approx(1 - 1 / len(stems), abs=1e-3)
+    scores = json.loads((tmp_path / "s.json").read_text())
+    assert scores["all"]["dme_accuracy"] == 1.0 and scores["leaky"] == {}  # no manifest: nothing leaky
+    assert scores["all"]["confusion"]["dr"][grades[wrong][0]][(grades[wrong][0] + 1) % 5] == 1
+    assert (tmp_path / "cm.png").stat().st_size > 1000
+
+
+@pytest.fixture()
+def synthetic_graded(tmp_path):
+    from edgeseg.data.folder import read_grades
+    from edgeseg.data.synthetic import write_synthetic_dataset
+
+    root = write_synthetic_dataset(tmp_path / "graded", 2, 2, 64, seed=3, n_grading=6)
+    return root, read_grades(root / "grading" / "test")
+
+
+def test_grading_eval_leaves_the_leaky_photographs_out(prepared_grading, tmp_path, capsys):
+    folder = _verdicts(tmp_path / "verdicts", {"IDRiD_001": (1, 1, 0.2), "IDRiD_002": (0, 0, 0.3)})
+    assert main(["eval", "--grading", str(folder), "--data", str(prepared_grading), "--json", str(tmp_path / "s.json")]) == 0
+    output = capsys.readouterr().out
+    assert "leaky (a copy in training data): IDRiD_001, IDRiD_002" in output
+    scores = json.loads((tmp_path / "s.json").read_text())
+    assert scores["all"]["images"] == 2 and scores["all"]["dr_accuracy"] == 0.5 and scores["leak_free"] == {"images": 0}
+
+
+def test_grading_eval_reads_one_json_file(synthetic_graded, tmp_path, capsys):
+    root, grades = synthetic_graded
+    mapping = {stem: {"dr_grade": dr, "dme_risk": dme, "referable_prob": None} for stem, (dr, dme) in grades.items()}
+    (tmp_path / "mapping.json").write_text(json.dumps(mapping))
+    listing = [{"image": f"/photos/{stem}.jpg", **verdict} for stem, verdict in mapping.items()]
+    (tmp_path / "list.json").write_text(json.dumps(listing))
+    for name in ("mapping.json", "list.json"):
+        assert main(["eval", "--grading", str(tmp_path / name), "--data", str(root)]) == 0
+        output = capsys.readouterr().out
+        assert "no referable_prob: the ROC figures are left out" in output
+        assert _row(output, "all")[2:5] == ["1.000", "1.000", "1.000"]
+
+
+def test_grading_eval_names_a_missing_or_bad_verdict(synthetic_graded, tmp_path, capsys):
+    root, grades = synthetic_graded
+    stems = sorted(grades)
+    folder = _verdicts(tmp_path / "verdicts", {stem: (0, 0, 0.5) for stem in stems[1:]})
+    assert main(["eval", "--grading", str(folder), "--data", str(root)]) == 1
+    error = capsys.readouterr().err
+    assert f"no verdict for {stems[0]}" in error and error.count("\n") == 1
+    (folder / f"{stems[0]}.json").write_text(json.dumps({"lesions": {}}))
+    assert main(["eval", "--grading", str(folder), "--data", str(root)]) == 1
+    assert "no grading verdict (expected the keys dr_grade, dme_risk, referable_prob)" in capsys.readouterr().err
+    (folder / f"{stems[0]}.json").write_text(json.dumps({"dr_grade": 7, "dme_risk": 0, "referable_prob": 0.5}))
+    assert main(["eval", "--grading", str(folder), "--data", str(root)]) == 1
+    assert "dr_grade must be an integer 0-4" in capsys.readouterr().err
+
+
+def test_eval_needs_maps_or_verdicts_not_both(synthetic_root, tmp_path, capsys):
+    assert main(["eval", "--data", str(synthetic_root)]) == 2
+    assert main(["eval", str(tmp_path), "--grading", str(tmp_path), "--data", str(synthetic_root)]) == 2
+    assert "give either PRED_DIR" in capsys.readouterr().err

@@ -1,12 +1,15 @@
-"""The exported module: pixels in, the card's normalisation inside, probabilities out."""
+"""The exported module: pixels in, the card's normalisation inside, probabilities out; and the
+one serialisation of the input contract that the card and the metadata share."""
 
 from __future__ import annotations
 
 import torch
 
-from edgeseg.checkpoint import load_model
-from edgeseg.export.module import PixelsToProbabilities, with_layout
-from edgeseg.train.preprocessing import Preprocessing
+from edgeseg.checkpoint import load_model, read_card
+from edgeseg.export.metadata import build_metadata
+from edgeseg.export.module import with_layout
+from edgeseg.inference.preprocessing import Preprocessing
+from edgeseg.inference.torch_module import PixelsToProbabilities
 
 
 def test_pixels_in_equals_normalised_input_to_the_network(tiny_model_file):
@@ -23,13 +26,14 @@ def test_pixels_in_equals_normalised_input_to_the_network(tiny_model_file):
     assert torch.allclose(nhwc.permute(0, 3, 1, 2), expected, atol=1e-6)
 
 
-def test_metadata_gives_back_the_cards_preprocessing(tiny_model_file):
-    """A bug fix: the metadata's ``clahe`` is a dict, and a disabled CLAHE must stay disabled."""
-    from edgeseg.checkpoint import read_card
-    from edgeseg.export.metadata import build_metadata, metadata_preprocessing
-
+def test_metadata_holds_the_cards_preprocessing_record(tiny_model_file):
+    """A bug fix: the metadata's ``clahe`` is a dict, and a disabled CLAHE must stay disabled;
+    the metadata's record is the contract's own serialisation."""
     card = read_card(tiny_model_file)
     for clahe in (True, False):
         card["preprocessing"]["clahe"] = clahe
         metadata = build_metadata(card, "x", "onnx", "fp32", "nchw", 64)
-        assert metadata_preprocessing(metadata) == Preprocessing.from_dict(card["preprocessing"])
+        contract = Preprocessing.from_dict(card["preprocessing"])
+        assert Preprocessing.from_dict(metadata["preprocessing"]) == contract
+        assert metadata["preprocessing"] == contract.as_dict()
+        assert metadata["preprocessing"]["clahe"] == {"enabled": clahe, "clip_limit": 2.0, "tile_grid": 8, "channel": "L of CIE Lab (OpenCV)"}

@@ -78,8 +78,11 @@ def test_nan_scores_are_rejected():
         pr_curve(np.array([0.1, np.nan], np.float32), np.array([True, False]))
 
 
+@pytest.mark.slow
 def test_27_images_of_1440x956_in_10_s_and_2_gb():
-    """The issue's budget for pooled AUPR over the IDRiD test set at 1440 px."""
+    """The issue's budget for pooled AUPR over the IDRiD test set at 1440 px: a wall-clock bound,
+    so in the slow run (`python -m pytest -m slow`), not the default one, where a busy machine
+    would fail it with nothing wrong."""
     rng = np.random.default_rng(0)
     labels = rng.random((27, 956, 1440), dtype=np.float32) < 0.02
     scores = rng.random((27, 956, 1440), dtype=np.float32)

@@ -53,7 +53,17 @@ def test_components_are_8_connected():
 
 
 def test_counts_pool_over_images():
-    prediction, truth = _two_overlapping_blocks()
-    single = region_f_scores([prediction], [truth])
-    double = region_f_scores([prediction, prediction], [truth, truth])
-    assert single == pytest.approx(double)
+    """Pixel counts are pooled over the images before F is taken (Dual2Net Eqs. 9-12): with two
+    different images the pooled F differs from the mean of the per-image Fs, so averaging per
+    image instead of pooling fails here."""
+    first_prediction, first_truth = _two_overlapping_blocks()
+    second_truth = np.zeros((12, 20), bool)
+    second_truth[2:10, 2:18] = True  # one large lesion, 128 px
+    second_prediction = second_truth.copy()  # found exactly: F = 1 at every sigma
+    first = region_f_scores([first_prediction], [first_truth], (0.5,))[0.5]
+    second = region_f_scores([second_prediction], [second_truth], (0.5,))[0.5]
+    pooled = region_f_scores([first_prediction, second_prediction], [first_truth, second_truth], (0.5,))[0.5]
+    # sigma 0.5: image 1 gives TP 4, FP 9, FN 11; image 2 TP 128: pooled F = 2*132 / (2*132 + 9 + 11)
+    assert pooled == pytest.approx(264 / 284)
+    assert first == pytest.approx(8 / 28) and second == pytest.approx(1.0)
+    assert abs(pooled - (first + second) / 2) > 0.2

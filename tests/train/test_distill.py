@@ -24,7 +24,7 @@ def _disagreement(student, teacher, data) -> float:
     """Mean absolute difference of the two models' probabilities on the test photographs."""
     student, teacher = Predictor(student), Predictor(teacher)
     images = [sample.load_image() for sample in open_split(data, "test")]
-    return float(np.mean([np.abs(student.predict(image).probabilities - teacher.predict(image).probabilities).mean() for image in images]))
+    return float(np.mean([np.abs(student.predict(image).square_maps - teacher.predict(image).square_maps).mean() for image in images]))
 
 
 def test_distilled_student_agrees_more_with_its_teacher(synthetic_root, tmp_path):
@@ -46,7 +46,7 @@ def test_distill_command_writes_a_normal_run_folder(synthetic_root, tmp_path, ti
     code = main(["distill", "--teacher", str(tiny_model_file), "--data", str(synthetic_root), "--out", str(out),
                  "--epochs", "1", "--size", "64", "--batch-size", "2", "--max-iterations", "2", "--val-fraction", "0.34"])
     assert code == 0
-    card = Predictor(out).card
+    card = Predictor(out).info.card
     assert card["recipe"] == "distill-u2xs-mt" and card["training"]["teachers"] == [str(tiny_model_file)]
     assert "Run folder" in capsys.readouterr().out
 
@@ -77,7 +77,7 @@ def test_teacher_maps_are_computed_again_when_the_teacher_changes(synthetic_root
     from edgeseg.train.engine import Trainer
 
     trainer = Trainer(_options(synthetic_root, tmp_path / "unused", "u2xs-mt"))
-    data = trainer._load_data(("MA", "HE", "EX", "SE"))
+    data = trainer.load_data(("MA", "HE", "EX", "SE"))
     cache = tmp_path / "maps.safetensors"
     taught, first = cached_teacher_maps(cache, [str(tiny_model_file)], data.train, data.root, data.lesions, data.preprocessing)
     assert cache.is_file() and len(first) == len(data.train)

@@ -89,7 +89,7 @@ def test_sunet_alternates_batches_with_and_without_masks(graded_root, tmp_path):
     from edgeseg.train.tasks import AlternatingGradingTask
 
     trainer = Trainer(_options(graded_root, tmp_path / "run", recipe="sunet"))
-    data = trainer._load_data(("MA", "HE", "EX", "SE"))
+    data = trainer.load_data(("MA", "HE", "EX", "SE"))
     task = AlternatingGradingTask(trainer.recipe, trainer.recipe.stages[0], data, seed=0)
     kinds = [batch[0][0] for batch in task.plan(0, 2)]
     assert kinds == ["unmasked", "masked"] * (len(kinds) // 2)
@@ -177,14 +177,14 @@ def test_init_starts_from_another_runs_weights(synthetic_root, tmp_path):
 
 
 def test_lr_override_keeps_the_ratio_between_stages():
-    from edgeseg.train.engine import resolve_recipe
+    from edgeseg.train.options import resolve_recipe
 
     recipe = resolve_recipe(TrainOptions(recipe="redseg", data=".", out=".", lr=1e-3))
     assert [stage.optimizer.lr for stage in recipe.stages] == pytest.approx([1e-3, 1e-4])
 
 
 def test_optimizer_override_replaces_every_stage_and_keeps_its_rates():
-    from edgeseg.train.engine import resolve_recipe
+    from edgeseg.train.options import resolve_recipe
 
     recipe = resolve_recipe(TrainOptions(recipe="redseg", data=".", out=".", optimizer="adam", lr=1e-4))
     assert [stage.optimizer.name for stage in recipe.stages] == ["adam", "adam"]
@@ -192,7 +192,7 @@ def test_optimizer_override_replaces_every_stage_and_keeps_its_rates():
 
 
 def test_schedule_override_decays_every_stage_over_its_own_epochs():
-    from edgeseg.train.engine import resolve_recipe
+    from edgeseg.train.options import resolve_recipe
 
     recipe = resolve_recipe(TrainOptions(recipe="u2xs-mt", data=".", out=".", epochs=60, schedule="poly"))
     schedule = recipe.stages[0].schedule

@@ -34,12 +34,11 @@ def _train_u2xs_mt(tmp_path, epochs: int, val_every: int) -> tuple[dict, float]:
 def test_u2xs_mt_reaches_validation_aupr_08_on_every_lesion_in_45_epochs(tmp_path):
     """Measured (2026-11-30, next to another training run): 170-178 s of CPU time over seeds 0
     and 1, validation AUPR MA 0.905-0.917, HE 0.948-0.953, EX 0.98, SE 0.99. Before epoch 30,
-    HE or MA is still below 0.1 on some seed, so a model that stops learning fails. CPU time is
-    bounded at three times the measurement: CI machines of this kind have run 1.9x slower."""
-    scores, spent = _train_u2xs_mt(tmp_path, epochs=45, val_every=15)
+    HE or MA is still below 0.1 on some seed, so a model that stops learning fails. No time bound
+    here: the slow 90-epoch test carries the CPU-time bound."""
+    scores, _ = _train_u2xs_mt(tmp_path, epochs=45, val_every=15)
     for lesion in ("MA", "HE", "EX", "SE"):
         assert scores[lesion] >= 0.8, scores
-    assert spent < 540, f"took {spent:.0f} s of CPU time"
 
 
 @pytest.mark.slow

@@ -6,8 +6,9 @@ from torch import nn
 
 from edgeseg.metrics import pr_curve
 from edgeseg.train.datasets import CachedImage
-from edgeseg.train.preprocessing import Preprocessing
-from edgeseg.train.validation import best_f_threshold, recalibrate_batchnorm, split_train_val
+from edgeseg.inference.preprocessing import Preprocessing
+from edgeseg.data.splits import split_train_val
+from edgeseg.train.validation import best_f_threshold, recalibrate_batchnorm
 
 
 def test_split_is_seeded_and_disjoint():

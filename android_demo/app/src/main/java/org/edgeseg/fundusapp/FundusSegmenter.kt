@@ -8,43 +8,59 @@ import org.edgeseg.fundus.Layout
 import org.edgeseg.fundus.LesionSummary
 import org.edgeseg.fundus.ModelInput
 import org.edgeseg.fundus.ModelMetadata
+import org.edgeseg.fundus.ModelOutput
 import org.edgeseg.fundus.ProbabilityMaps
 import org.edgeseg.fundus.RgbImage
+import org.edgeseg.fundus.ScreeningVerdict
 import org.tensorflow.lite.Interpreter
 
 /**
  * An exported edgeseg model on the LiteRT interpreter (CPU, XNNPACK): the library's preprocessing
  * in, the library's post-processing out. The metadata that `edgeseg export` appended to the
- * `.tflite` gives the lesions, input size, layout, preprocessing and thresholds.
+ * `.tflite` gives the lesions, input size, layout, preprocessing, thresholds and the named
+ * outputs: `lesion_probs`, and for a screening model (the graded student) also `dr_probs`,
+ * `dme_probs` and `referable_prob`, from which the library computes the screening verdict.
+ *
+ * Outputs are read by their names in the `serving_default` signature, never by index: the
+ * converter orders a graded model's output tensors as it likes, and its signature lists them
+ * sorted by name (`dme_probs`, `dr_probs`, `lesion_probs`, `referable_prob`).
  */
 class FundusSegmenter private constructor(
     private val interpreter: Interpreter,
     val metadata: ModelMetadata,
     val threads: Int,
 ) : Closeable {
+    /** Values per output, from the signature's tensors (checked against the metadata on loading). */
+    private val outputSizes: Map<String, Int> = metadata.outputNames().associateWith { name ->
+        interpreter.getOutputTensorFromSignature(name, SIGNATURE).numElements()
+    }
 
-    /** Preprocess [image], run the model, threshold its output; times each stage. */
+    /** Preprocess [image], run the model, threshold its lesion maps, and grade it if it grades; times each stage. */
     fun segment(image: RgbImage): Segmentation {
         val started = System.nanoTime()
         val prepared = metadata.preprocessing().prepare(image)
         val input = ModelInput.fromSquare(prepared.modelSquare(), metadata.layout())
-        val size = metadata.inputSize()
-        val lesions = metadata.lesions().size
         val inputBuffer = floatBuffer(input.size).also { it.asFloatBuffer().put(input) }
-        val outputBuffer = floatBuffer(size * size * lesions)
+        val outputBuffers: Map<String, ByteBuffer> = outputSizes.mapValues { (_, floats) -> floatBuffer(floats) }
+        val inputs: Map<String, Any> = mapOf(metadata.inputName() to inputBuffer)
+        val outputs: Map<String, Any> = outputBuffers
 
         val inferenceStarted = System.nanoTime()
-        interpreter.run(inputBuffer, outputBuffer)
+        interpreter.runSignature(inputs, outputs, SIGNATURE)
         val inferenceEnded = System.nanoTime()
 
-        val output = FloatArray(size * size * lesions)
-        outputBuffer.rewind()
-        outputBuffer.asFloatBuffer().get(output)
-        val maps = ProbabilityMaps.fromOutput(output, size, lesions, metadata.layout())
+        val values: Map<String, FloatArray> = outputBuffers.mapValues { (_, buffer) ->
+            buffer.rewind()
+            FloatArray(buffer.capacity() / 4).also { buffer.asFloatBuffer().get(it) }
+        }
+        val maps = ProbabilityMaps.fromOutput(
+            values.getValue(ModelOutput.LESION_PROBS), metadata.inputSize(), metadata.lesions().size, metadata.layout(),
+        )
         val findings = LesionSummary.of(maps, metadata.lesions(), metadata.thresholds())
         return Segmentation(
             prepared = prepared,
             findings = findings,
+            verdict = ScreeningVerdict.fromOutputs(values, metadata),
             preprocessingMillis = (inferenceStarted - started) / 1_000_000,
             inferenceMillis = (inferenceEnded - inferenceStarted) / 1_000_000,
         )
@@ -53,6 +69,9 @@ class FundusSegmenter private constructor(
     override fun close() = interpreter.close()
 
     companion object {
+        /** The signature `litert_torch.convert` writes and `edgeseg export` names its input and outputs in. */
+        const val SIGNATURE = "serving_default"
+
         /** Loads [asset] from the app's assets; throws [java.io.FileNotFoundException] when it is missing. */
         fun fromAsset(context: Context, asset: String, threads: Int = 4): FundusSegmenter {
             val bytes = context.assets.open(asset).use { it.readBytes() }
@@ -60,13 +79,26 @@ class FundusSegmenter private constructor(
             val model = ByteBuffer.allocateDirect(bytes.size).order(ByteOrder.nativeOrder()).put(bytes)
             model.rewind()
             val interpreter = Interpreter(model, Interpreter.Options().setNumThreads(threads))
-            val size = metadata.inputSize()
-            val expected = if (metadata.layout() == Layout.NHWC) intArrayOf(1, size, size, 3) else intArrayOf(1, 3, size, size)
-            val actual = interpreter.getInputTensor(0).shape()
-            require(actual.contentEquals(expected)) {
-                "model input ${actual.contentToString()} does not match its metadata ${expected.contentToString()}"
+            try {
+                require(SIGNATURE in interpreter.signatureKeys) {
+                    "the model has no $SIGNATURE signature (it has ${interpreter.signatureKeys.contentToString()}); re-export it with `edgeseg export`"
+                }
+                val size = metadata.inputSize()
+                val expected = if (metadata.layout() == Layout.NHWC) intArrayOf(1, size, size, 3) else intArrayOf(1, 3, size, size)
+                val actual = interpreter.getInputTensorFromSignature(metadata.inputName(), SIGNATURE).shape()
+                require(actual.contentEquals(expected)) {
+                    "model input ${actual.contentToString()} does not match its metadata ${expected.contentToString()}"
+                }
+                metadata.requireOutputs(
+                    interpreter.getSignatureOutputs(SIGNATURE).asList().associateWith { name ->
+                        interpreter.getOutputTensorFromSignature(name, SIGNATURE).shape()
+                    },
+                )
+                return FundusSegmenter(interpreter, metadata, threads)
+            } catch (error: Exception) {
+                interpreter.close()
+                throw error
             }
-            return FundusSegmenter(interpreter, metadata, threads)
         }
 
         private fun floatBuffer(floats: Int): ByteBuffer =

@@ -1,6 +1,8 @@
 package org.edgeseg.fundusapp
 
 import org.edgeseg.fundus.LesionFinding
+import org.edgeseg.fundus.ModelMetadata
+import org.edgeseg.fundus.ScreeningVerdict
 
 /**
  * The words the screen shows for a result; plain Kotlin on the library's classes, no Android
@@ -23,4 +25,12 @@ object ResultText {
 
     /** "threshold 0.0779" */
     fun threshold(finding: LesionFinding): String = "threshold ${finding.threshold()}"
+
+    /**
+     * The screening verdict as edgeseg's Python prints it (`verdict_lines`), "DR grade 2 (moderate
+     * NPDR), DME risk 1" and "referral probability 0.83: refer", then what referable means when
+     * the model's metadata says: "referable: DR grade >= 2 or DME risk == 2".
+     */
+    fun verdict(verdict: ScreeningVerdict, metadata: ModelMetadata): List<String> =
+        verdict.lines() + listOfNotNull(metadata.referableDefinition().takeIf { it.isNotEmpty() }?.let { "referable: $it" })
 }

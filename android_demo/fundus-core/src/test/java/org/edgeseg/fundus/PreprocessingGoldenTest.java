@@ -2,6 +2,7 @@ package org.edgeseg.fundus;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -13,9 +14,11 @@ import org.junit.runners.Parameterized;
 import org.junit.runners.Parameterized.Parameters;
 
 /**
- * The Java preprocessing against edgeseg's Python ({@code Preprocessing.geometry} and
- * {@code image_to_square}, then {@code square_to_input}) on the golden photographs: one shrunk
- * to the model size, one enlarged, one wider than the 512 px field-of-view work copy.
+ * The Java preprocessing against edgeseg's Python ({@code Preprocessing.geometry},
+ * {@code pad_to_square} and {@code image_to_square}, then {@code square_to_input}) on the golden
+ * photographs: one shrunk to the model size, one enlarged, one wider than the 512 px
+ * field-of-view work copy, and two whose boxes need an odd padding, {@code tall} on the left and
+ * {@code flat} at the top, so that a padding at 0 or rounded up differs from Python's.
  *
  * <p>Tolerances: the field-of-view box, the square's padding and side are exactly equal; the
  * model input is exactly equal, value for value ({@value #MAX_ABS_DIFFERENCE} of 255), because
@@ -34,7 +37,7 @@ public class PreprocessingGoldenTest {
 
     @Parameters(name = "{0}")
     public static List<String> photographs() {
-        return Arrays.asList("photograph", "small", "wide");
+        return Arrays.asList("photograph", "small", "wide", "tall", "flat");
     }
 
     @Test
@@ -51,6 +54,33 @@ public class PreprocessingGoldenTest {
     }
 
     @Test
+    public void squareIsPaddedWherePythonPadsIt() throws IOException {
+        Map<String, Object> golden = GoldenFiles.json(photograph + "/golden.json");
+        int[] box = ints(golden.get("field_of_view_box"));
+        Map<?, ?> square = (Map<?, ?>) golden.get("square");
+        int top = number(square.get("pad_top"));
+        int left = number(square.get("pad_left"));
+        RgbImage cropped = GoldenFiles.png(photograph + "/input.png").crop(new Box(box[0], box[1], box[2], box[3]));
+
+        RgbImage padded = ImageTransforms.padToSquare(cropped);
+
+        assertEquals("square width", number(square.get("side")), padded.width());
+        assertEquals("square height", number(square.get("side")), padded.height());
+        for (int y = 0; y < padded.height(); y++) {
+            for (int x = 0; x < padded.width(); x++) {
+                boolean inside = x >= left && x < left + cropped.width() && y >= top && y < top + cropped.height();
+                for (int c = 0; c < 3; c++) {
+                    int expected = inside ? cropped.get(x - left, y - top, c) : 0;
+                    if (padded.get(x, y, c) != expected) {
+                        fail("square pixel (x " + x + ", y " + y + ", channel " + c + ") is " + padded.get(x, y, c) + ", expected "
+                                + expected + " with the crop at Python's pad_left " + left + ", pad_top " + top);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     public void modelInputEqualsPython() throws IOException {
         ModelMetadata metadata = GoldenFiles.metadata();
         Map<String, Object> golden = GoldenFiles.json(photograph + "/golden.json");
@@ -60,7 +90,11 @@ public class PreprocessingGoldenTest {
         RgbImage square = metadata.preprocessing().imageToSquare(GoldenFiles.png(photograph + "/input.png"));
         float[] actual = ModelInput.fromSquare(square, metadata.layout());
         float[] expected = GoldenFiles.floatsGz(photograph + "/input_f32.bin.gz");
+        assertSameInput(expected, actual);
+    }
 
+    /** {@code actual} equals {@code expected} value for value, within {@link #MAX_ABS_DIFFERENCE}. */
+    static void assertSameInput(float[] expected, float[] actual) {
         assertEquals("input length", expected.length, actual.length);
         int differing = 0;
         float largest = 0f;

@@ -47,7 +47,10 @@ import org.edgeseg.fundus.LesionColours
 import org.edgeseg.fundus.LesionFinding
 import org.edgeseg.fundus.ModelMetadata
 
-/** Notice, photo picker, overlay with legend and toggles, areas and timings. */
+/**
+ * Notice, photo picker, overlay, the screening verdict (only for a model that grades), legend
+ * with toggles, areas and timings.
+ */
 @Composable
 fun DemoScreen(viewModel: DemoViewModel) {
     val state by viewModel.state.collectAsState()
@@ -84,6 +87,7 @@ fun DemoScreen(viewModel: DemoViewModel) {
                     filterQuality = FilterQuality.None,
                     modifier = Modifier.fillMaxWidth().aspectRatio(1f),
                 )
+                segmentation.verdict?.let { Verdict(ResultText.verdict(it, segmenter.metadata)) }
                 Text(ResultText.timing(segmentation.inferenceMillis, segmentation.preprocessingMillis, segmenter.threads))
                 Legend(segmentation, segmenter.metadata, state.shown, viewModel::toggle)
             }
@@ -97,6 +101,18 @@ private fun Notice(metadata: ModelMetadata?) {
         Column(modifier = Modifier.padding(12.dp)) {
             Text(stringResource(R.string.notice_title), fontWeight = FontWeight.Bold, style = MaterialTheme.typography.titleMedium)
             metadata?.let { Text(it.notice(), style = MaterialTheme.typography.bodySmall) }
+        }
+    }
+}
+
+/** The verdict of a screening model, marked research use only. */
+@Composable
+private fun Verdict(lines: List<String>) {
+    Card(colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.secondaryContainer)) {
+        Column(modifier = Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            Text(stringResource(R.string.verdict_title), fontWeight = FontWeight.Bold, style = MaterialTheme.typography.titleSmall)
+            lines.forEach { Text(it) }
+            Text(stringResource(R.string.verdict_notice), style = MaterialTheme.typography.bodySmall)
         }
     }
 }

@@ -1,0 +1,136 @@
+package org.edgeseg.fundus;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The screening verdict of a model that grades (the graded student), the port of
+ * {@code screening_verdict} and {@code verdict_lines} in {@code edgeseg/predict/verdict.py}:
+ * DR grade = argmax of {@code dr_probs}, DME risk = argmax of {@code dme_probs}, referral when
+ * {@code referable_prob} is at least the referral threshold the model card chose on validation.
+ *
+ * <p>Exactly as Python decides: an argmax tie goes to the lowest class ({@code numpy.argmax}
+ * takes the first maximum, and the first NaN if there is one); the probability is the float32
+ * output widened to a double and compared with the threshold as doubles (Python's {@code float}),
+ * not in float32, so a probability of 0.7f (0.699999988...) is below a threshold of 0.7; the
+ * probability is printed with two decimals rounded half to even ({@link PythonFormat}).
+ */
+public final class ScreeningVerdict {
+    /** {@code DR_NAMES}: the DR grades 0 to 4 (IDRiD grading protocol). */
+    public static final List<String> DR_NAMES = Collections.unmodifiableList(
+            Arrays.asList("no DR", "mild NPDR", "moderate NPDR", "severe NPDR", "PDR"));
+    /** {@code DME_NAMES}: the DME risks 0 to 2. */
+    public static final List<String> DME_NAMES = Collections.unmodifiableList(
+            Arrays.asList("no DME risk", "exudates away from the macula", "exudates near the macula"));
+
+    private final int drGrade;
+    private final int dmeRisk;
+    private final double referableProbability;
+    private final double referableThreshold;
+
+    private ScreeningVerdict(int drGrade, int dmeRisk, double referableProbability, double referableThreshold) {
+        this.drGrade = drGrade;
+        this.dmeRisk = dmeRisk;
+        this.referableProbability = referableProbability;
+        this.referableThreshold = referableThreshold;
+    }
+
+    /**
+     * The verdict from a model's outputs by name (float32 values as the interpreter wrote them);
+     * null when {@code outputs} lacks any of {@link ModelOutput#GRADING_OUTPUTS}, as for a
+     * segmentation model. The threshold is the metadata's {@link ModelMetadata#referableThreshold()}.
+     */
+    public static ScreeningVerdict fromOutputs(Map<String, float[]> outputs, ModelMetadata metadata) {
+        if (!outputs.keySet().containsAll(ModelOutput.GRADING_OUTPUTS)) {
+            return null;
+        }
+        return of(outputs.get(ModelOutput.DR_PROBS), outputs.get(ModelOutput.DME_PROBS), outputs.get(ModelOutput.REFERABLE_PROB),
+                metadata.referableThreshold());
+    }
+
+    /**
+     * The verdict from the three grading outputs: 5 DR grade probabilities, 3 DME risk
+     * probabilities and the referral probability (the first value of {@code referableProb}).
+     *
+     * @throws IllegalArgumentException when an output has another number of values
+     */
+    public static ScreeningVerdict of(float[] drProbs, float[] dmeProbs, float[] referableProb, double referableThreshold) {
+        requireLength(ModelOutput.DR_PROBS, drProbs, DR_NAMES.size());
+        requireLength(ModelOutput.DME_PROBS, dmeProbs, DME_NAMES.size());
+        requireLength(ModelOutput.REFERABLE_PROB, referableProb, 1);
+        return new ScreeningVerdict(argmax(drProbs), argmax(dmeProbs), referableProb[0], referableThreshold);
+    }
+
+    /** {@code numpy.argmax}: the index of the first maximum, or of the first NaN if any. */
+    static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 0; i < values.length; i++) {
+            if (Float.isNaN(values[i])) {
+                return i;
+            }
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static void requireLength(String name, float[] values, int length) {
+        if (values.length != length) {
+            throw new IllegalArgumentException(name + " has " + values.length + " values, a screening model gives " + length);
+        }
+    }
+
+    /** The DR grade, 0 (no DR) to 4 (PDR). */
+    public int drGrade() {
+        return drGrade;
+    }
+
+    /** The DR grade's name, e.g. "moderate NPDR". */
+    public String drName() {
+        return DR_NAMES.get(drGrade);
+    }
+
+    /** The DME risk, 0 (none) to 2 (exudates near the macula). */
+    public int dmeRisk() {
+        return dmeRisk;
+    }
+
+    /** The DME risk's name, e.g. "exudates away from the macula". */
+    public String dmeName() {
+        return DME_NAMES.get(dmeRisk);
+    }
+
+    /** The model's probability that the photograph is referable (its float32 output, widened). */
+    public double referableProbability() {
+        return referableProbability;
+    }
+
+    /** The threshold it was compared with. */
+    public double referableThreshold() {
+        return referableThreshold;
+    }
+
+    /** Whether to refer: the probability is at least the threshold. */
+    public boolean refer() {
+        return referableProbability >= referableThreshold;
+    }
+
+    /**
+     * Python's {@code verdict_lines}: "DR grade 2 (moderate NPDR), DME risk 1" and
+     * "referral probability 0.83: refer" (or "no referral").
+     */
+    public List<String> lines() {
+        String advice = refer() ? "refer" : "no referral";
+        return Collections.unmodifiableList(Arrays.asList(
+                "DR grade " + drGrade + " (" + drName() + "), DME risk " + dmeRisk,
+                "referral probability " + PythonFormat.fixed(referableProbability, 2) + ": " + advice));
+    }
+
+    @Override
+    public String toString() {
+        return String.join("; ", lines());
+    }
+}

@@ -1,0 +1,104 @@
+"""5-fold cross-validation of the graded student's head on the grading-training photographs only
+(the test photographs are not read): how the recipe ``u2xs-graded`` chose its epochs and options.
+
+Folds keep copies of one photograph together (:func:`edgeseg.data.grading.training_groups`). The
+head learns from the student's pooled lesion maps, which a run of the recipe caches in its folder:
+
+    edgeseg train --recipe u2xs-graded --data data/idrid1440-grading --out runs/u2xs-graded
+    python benchmarks/grading_head_cv.py --data data/idrid1440-grading --grids runs/u2xs-graded/grids.safetensors \
+        [--option width=8] [--option dropout=0.5] [--epochs 150]
+
+Prints the mean over the folds of DR, DME and joint accuracy and the referable ROC AUC every 25
+epochs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from edgeseg.data.datasets import open_split, read_manifest  # noqa: E402
+from edgeseg.data.folder import read_grades, split_dir  # noqa: E402
+from edgeseg.data.grading import grading_split, training_groups  # noqa: E402
+from edgeseg.metrics.grading import grading_scores, referable, roc_auc  # noqa: E402
+from edgeseg.models.graded import GradingHead  # noqa: E402
+from edgeseg.train.grading_head import DME_WEIGHT  # noqa: E402
+
+FOLDS = 5
+
+
+def folds_of(groups: list[str], seed: int = 0) -> np.ndarray:
+    names = sorted(set(groups))
+    order = np.random.default_rng(seed).permutation(len(names))
+    fold = {names[index]: rank % FOLDS for rank, index in enumerate(order)}
+    return np.asarray([fold[group] for group in groups])
+
+
+def cross_validate(grids, dr, dme, folds, epochs: int, width: int = 16, dropout: float = 0.3, lr: float = 3e-3,
+                   weight_decay: float = 1e-3, batch: int = 32) -> np.ndarray:
+    """(checkpoints, 5) mean over folds of (epoch, DR acc, DME acc, joint acc, referable AUC)."""
+    results = []
+    for fold in range(FOLDS):
+        train, held = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
+        torch.manual_seed(0)
+        head = GradingHead(4, grids.shape[-1], width, dropout)
+        optimizer = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=weight_decay)
+        x = torch.from_numpy(grids[train])
+        y_dr, y_dme = torch.from_numpy(dr[train]), torch.from_numpy(dme[train])
+        y_ref = torch.from_numpy(referable(dr[train], dme[train]).astype(np.float32))
+        generator = torch.Generator().manual_seed(0)
+        history = []
+        for epoch in range(epochs):
+            head.train()
+            order = torch.randperm(len(x), generator=generator)
+            for start in range(0, len(order), batch):
+                index = order[start : start + batch]
+                flip = torch.rand(len(index), generator=generator) < 0.5
+                output = head.classify(torch.where(flip[:, None, None, None], x[index].flip(-1), x[index]))
+                loss = (F.cross_entropy(output["dr"], y_dr[index]) + DME_WEIGHT * F.cross_entropy(output["dme"], y_dme[index])
+                        + F.binary_cross_entropy_with_logits(output["referable"][:, 0], y_ref[index]))
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            if (epoch + 1) % 25 == 0:
+                head.eval()
+                with torch.no_grad():
+                    output = head.classify(torch.from_numpy(grids[held]))
+                scores = grading_scores(dr[held], output["dr"].argmax(1).numpy(), dme[held], output["dme"].argmax(1).numpy())
+                auc = roc_auc(referable(dr[held], dme[held]), torch.sigmoid(output["referable"][:, 0]).numpy())
+                history.append((epoch + 1, scores.dr_accuracy, scores.dme_accuracy, scores.joint_accuracy, auc))
+        results.append(history)
+    return np.asarray(results).mean(axis=0)
+
+
+def main() -> None:
+    from safetensors.numpy import load
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--grids", type=Path, required=True)
+    parser.add_argument("--epochs", type=int, default=150)
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="width, dropout, lr, weight_decay, batch")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    samples = open_split(args.data, grading_split("train"))
+    grades = read_grades(split_dir(args.data, grading_split("train")))
+    dr = np.asarray([grades[s.stem][0] for s in samples])
+    dme = np.asarray([grades[s.stem][1] for s in samples])
+    grids = load(args.grids.read_bytes())["grids"]
+    _, groups = training_groups(read_manifest(args.data), [], [s.stem for s in samples])
+    options = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.option)}
+    for epoch, dr_acc, dme_acc, joint, auc in cross_validate(grids, dr, dme, folds_of(groups), args.epochs, **options):
+        print(f"epoch {epoch:.0f}: DR {dr_acc:.3f}, DME {dme_acc:.3f}, joint {joint:.3f}, referable AUC {auc:.3f}")
+
+
+if __name__ == "__main__":
+    main()

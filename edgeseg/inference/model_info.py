@@ -1,0 +1,168 @@
+"""What a model file says about itself, read without running it (and without importing torch):
+a PyTorch model file's card, an exported file's embedded metadata.
+
+Where each format keeps the metadata (``edgeseg.export`` writes it):
+
+- ``.safetensors``: the model card (JSON) under ``edgeseg.card`` in the header's ``__metadata__``;
+- ONNX: ``metadata_props`` key ``edgeseg`` (JSON);
+- TFLite: ``edgeseg_metadata.json`` in a zip archive appended to the flatbuffer (the interpreter
+  ignores trailing bytes; Ultralytics embeds its metadata the same way);
+- Core ML: ``user_defined_metadata["edgeseg"]`` (JSON).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edgeseg.errors import EdgesegError
+from edgeseg.inference.formats import Format, format_of
+from edgeseg.inference.preprocessing import Preprocessing
+from edgeseg.outputs import LESION_OUTPUT, output_names
+
+CARD_KEY = "edgeseg.card"
+METADATA_KEY = "edgeseg"
+TFLITE_MEMBER = "edgeseg_metadata.json"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model file's description: format, architecture, lesion channels, input contract,
+    thresholds, precision, layout, the PyTorch file it is or came from, its named outputs and
+    the card or metadata it was read from."""
+
+    path: Path
+    format: Format
+    model: str
+    task: str
+    lesions: tuple[str, ...]
+    preprocessing: Preprocessing
+    thresholds: dict[str, float]
+    precision: str
+    layout: str
+    source: Path
+    outputs: tuple[str, ...] = (LESION_OUTPUT,)
+    card: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def stem(self) -> str:
+        return self.path.parent.name if self.path.stem in ("best", "last") else self.path.stem
+
+
+def read_card_header(path: str | Path) -> dict:
+    """The model card in a ``.safetensors`` file, from its JSON header alone (no tensor is read)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            (length,) = struct.unpack("<Q", handle.read(8))
+            if length > 100_000_000:
+                raise ValueError("header too large")
+            header = json.loads(handle.read(length))
+    except FileNotFoundError:
+        raise EdgesegError(f"{path}: file not found") from None
+    except (OSError, ValueError, struct.error, UnicodeDecodeError) as exc:
+        raise EdgesegError(f"{path}: not a readable safetensors file ({exc}); re-export or re-train it") from None
+    metadata = header.get("__metadata__") or {}
+    if CARD_KEY not in metadata:
+        raise EdgesegError(f"{path}: holds no edgeseg model card; is it an edgeseg model file?")
+    return json.loads(metadata[CARD_KEY])
+
+
+def read_metadata(path: str | Path) -> dict:
+    """The edgeseg metadata of an exported ``.onnx``, ``.tflite`` or ``.mlpackage``."""
+    path = Path(path)
+    if not path.exists():
+        raise EdgesegError(f"{path}: file not found")
+    try:
+        text = _metadata_text(path)
+    except EdgesegError:
+        raise
+    except Exception as exc:  # a corrupt file: each library raises its own error types
+        raise EdgesegError(f"{path}: cannot be read as a {path.suffix} model ({type(exc).__name__}: {str(exc)[:120]}); re-export it") from None
+    if text is None:
+        raise EdgesegError(f"{path}: carries no edgeseg metadata; was it exported by `edgeseg export`?")
+    return json.loads(text)
+
+
+def _metadata_text(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix == ".onnx":
+        return _onnx_metadata_text(path)
+    if suffix == ".tflite":
+        data = path.read_bytes()
+        if not zipfile.is_zipfile(io.BytesIO(data)):
+            return None
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return archive.read(TFLITE_MEMBER).decode() if TFLITE_MEMBER in archive.namelist() else None
+    if suffix == ".mlpackage":
+        import coremltools as ct
+
+        model = ct.models.MLModel(str(path), skip_model_load=True)
+        return model.user_defined_metadata.get(METADATA_KEY)
+    raise EdgesegError(f"{path}: not an exported model (.onnx, .tflite or .mlpackage)")
+
+
+def _onnx_metadata_text(path: Path) -> str | None:
+    """With the ``onnx`` package when installed (export extra), else through ONNX Runtime."""
+    import importlib.util
+
+    if importlib.util.find_spec("onnx") is not None:
+        import onnx
+
+        model = onnx.load(str(path), load_external_data=False)
+        return next((entry.value for entry in model.metadata_props if entry.key == METADATA_KEY), None)
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
+
+
+def info_from_card(path: Path, card: dict) -> ModelInfo:
+    """The :class:`ModelInfo` of a PyTorch model file with ``card``."""
+    lesions = tuple(card["lesions"])
+    cuts = card.get("metrics", {}).get("thresholds", {})
+    return ModelInfo(
+        path, format_of(path), card["model"], card.get("task", "segmentation"), lesions,
+        Preprocessing.from_dict(card["preprocessing"]), {lesion: float(cuts.get(lesion, 0.5)) for lesion in lesions},
+        "fp32", "nchw", path, output_names(card.get("task", "segmentation")), card,
+    )
+
+
+def info_from_metadata(path: Path, metadata: dict) -> ModelInfo:
+    """The :class:`ModelInfo` of an exported file with ``metadata``."""
+    lesions = tuple(metadata["lesions"])
+    outputs = tuple(item["name"] for item in metadata["outputs"]) if "outputs" in metadata else (metadata["output"]["name"],)
+    source = Path(metadata["source"]["file"])
+    if not source.is_absolute() and (path.parent / source).exists():  # shipped beside it (the embedded default's twin)
+        source = path.parent / source
+    return ModelInfo(
+        path, format_of(path), metadata["model"], metadata.get("task", "segmentation"), lesions,
+        Preprocessing.from_dict(metadata["preprocessing"]), {lesion: float(metadata["thresholds"][lesion]) for lesion in lesions},
+        metadata["precision"], metadata["input"]["layout"], source, outputs, metadata,
+    )
+
+
+def resolve_model_file(path: str | Path) -> Path:
+    """A model file, or a run folder (its ``best.safetensors``, else ``last.safetensors``)."""
+    path = Path(path)
+    if path.is_dir() and path.suffix.lower() != ".mlpackage":
+        for name in ("best.safetensors", "last.safetensors"):
+            if (path / name).is_file():
+                return path / name
+        raise EdgesegError(f"{path}: no best.safetensors or last.safetensors in this run folder")
+    if not path.exists():
+        raise EdgesegError(f"{path}: file not found")
+    return path
+
+
+def read_info(path: str | Path) -> ModelInfo:
+    """Describe any model file (or run folder) without loading its runtime."""
+    path = resolve_model_file(path)
+    model_format = format_of(path)
+    if model_format.name == "pytorch":
+        return info_from_card(path, read_card_header(path))
+    return info_from_metadata(path, read_metadata(path))

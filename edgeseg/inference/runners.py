@@ -1,0 +1,163 @@
+"""One runner interface for every model format (after Ultralytics' ``AutoBackend``): predict,
+bench, export verification and distillation never care which format they hold.
+
+``open_runner(path)`` opens a PyTorch model file (or run folder), an ONNX, TFLite or Core ML file
+and returns a :class:`Runner`: ``runner(square)`` takes the model's preprocessed square (S, S, 3)
+``uint8`` (:meth:`edgeseg.inference.preprocessing.Preprocessing.prepare`) and returns the named
+outputs, ``"lesion_probs"`` as (L, S, S) float32 probability maps and any further output (a
+grading head's class probabilities) as a 1-D array. Normalisation happens in one place, inside
+the network (:class:`edgeseg.inference.torch_module.PixelsToProbabilities`, which every exported
+file also carries). ``runner.run_batch(batch)`` is the raw call in the file's own layout, for
+golden vectors. Only the PyTorch runner imports torch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from edgeseg.errors import EdgesegError
+from edgeseg.inference.model_info import LESION_OUTPUT, ModelInfo, read_info, resolve_model_file
+
+Outputs = dict[str, np.ndarray]
+
+
+def square_to_input(square: np.ndarray, layout: str) -> np.ndarray:
+    """A preprocessed (S, S, 3) uint8 square as the (1, ...) float32 model input in ``layout``."""
+    pixels = square.astype(np.float32)[None]
+    return np.ascontiguousarray(pixels if layout == "nhwc" else pixels.transpose(0, 3, 1, 2))
+
+
+def output_to_maps(output: np.ndarray, layout: str) -> np.ndarray:
+    """A (1, ...) lesion output in ``layout`` as (L, S, S) float32 probability maps."""
+    maps = np.asarray(output, np.float32)[0]
+    return maps.transpose(2, 0, 1) if layout == "nhwc" else maps
+
+
+class Runner:
+    """A model ready to run; subclasses implement :meth:`run_batch` for their runtime."""
+
+    def __init__(self, info: ModelInfo) -> None:
+        self.info = info
+
+    def run_batch(self, batch: np.ndarray) -> Outputs:
+        """Raw outputs by name for a (1, ...) float32 input in the model's layout."""
+        raise NotImplementedError
+
+    def __call__(self, square: np.ndarray) -> Outputs:
+        raw = self.run_batch(square_to_input(square, self.info.layout))
+        return {name: output_to_maps(value, self.info.layout) if name == LESION_OUTPUT else np.asarray(value, np.float32)[0]
+                for name, value in raw.items()}
+
+    def lesion_maps(self, square: np.ndarray) -> np.ndarray:
+        """(L, S, S) lesion probabilities of one square."""
+        return self(square)[LESION_OUTPUT]
+
+
+class TorchRunner(Runner):
+    """A PyTorch model file, or a module already in memory (:meth:`from_module`)."""
+
+    def __init__(self, info: ModelInfo, module=None, threads: int | None = None, device: str = "cpu") -> None:
+        import torch
+
+        from edgeseg.inference.torch_module import PixelsToProbabilities
+
+        super().__init__(info)
+        if threads:
+            torch.set_num_threads(threads)
+        if module is None:
+            from edgeseg.checkpoint import load_model
+
+            model, _ = load_model(info.path, device)
+            module = PixelsToProbabilities(model, info.preprocessing)
+        self.device = torch.device(device)
+        self.module = module.to(self.device).eval()
+
+    @classmethod
+    def from_module(cls, module, info: ModelInfo) -> "TorchRunner":
+        """A runner around a pixels-in module (:class:`PixelsToProbabilities`) described by ``info``."""
+        return cls(info, module)
+
+    def run_batch(self, batch: np.ndarray) -> Outputs:
+        import torch
+
+        with torch.no_grad():
+            output = self.module(torch.from_numpy(batch).to(self.device))
+        if isinstance(output, dict):
+            return {name: value.float().cpu().numpy() for name, value in output.items()}
+        return {LESION_OUTPUT: output.float().cpu().numpy()}
+
+
+class OnnxRunner(Runner):
+    """ONNX Runtime on the CPU. ``lean`` trades a little speed for memory: ORT's default plans
+    one block for all activations and keeps it (about 540 MB above the model for the student at
+    512 px on this machine); without that plan the peak is about 300 MB lower."""
+
+    def __init__(self, info: ModelInfo, threads: int | None = None, lean: bool = False) -> None:
+        import onnxruntime as ort
+
+        super().__init__(info)
+        options = ort.SessionOptions()
+        if lean:
+            options.enable_mem_pattern = False
+            options.enable_cpu_mem_arena = False
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(info.path), options, providers=["CPUExecutionProvider"])
+        self.input_name = self.session.get_inputs()[0].name
+        self.output_names = [output.name for output in self.session.get_outputs()]
+
+    def run_batch(self, batch: np.ndarray) -> Outputs:
+        return dict(zip(self.output_names, self.session.run(self.output_names, {self.input_name: batch})))
+
+
+class LiteRTRunner(Runner):
+    def __init__(self, info: ModelInfo, threads: int | None = None) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        super().__init__(info)
+        self.interpreter = Interpreter(model_path=str(info.path), num_threads=threads)
+        self.signature = self.interpreter.get_signature_runner()
+        self.input_name = next(iter(self.interpreter.get_signature_list().values()))["inputs"][0]
+
+    def run_batch(self, batch: np.ndarray) -> Outputs:
+        return dict(self.signature(**{self.input_name: batch}))
+
+
+class CoreMLRunner(Runner):
+    def __init__(self, info: ModelInfo, threads: int | None = None) -> None:
+        import sys
+
+        if sys.platform != "darwin":
+            raise EdgesegError(f"{info.path}: Core ML models run only on macOS; on this machine the exporter checks the spec")
+        import coremltools as ct
+
+        super().__init__(info)
+        self.model = ct.models.MLModel(str(info.path))
+        self.input_name = self.model.get_spec().description.input[0].name
+
+    def run_batch(self, batch: np.ndarray) -> Outputs:
+        return {name: np.asarray(value) for name, value in self.model.predict({self.input_name: batch}).items()}
+
+
+RUNNERS: dict[str, type[Runner]] = {"pytorch": TorchRunner, "onnx": OnnxRunner, "tflite": LiteRTRunner, "coreml": CoreMLRunner}
+
+
+def open_runner(path: str | Path, threads: int | None = None, device: str = "cpu", lean: bool = False) -> Runner:
+    """A runner for a model file or run folder of any format (:data:`edgeseg.inference.formats.FORMATS`);
+    ``lean`` asks the runtime to favour memory over speed where it can (ONNX Runtime)."""
+    path = resolve_model_file(path)
+    info = read_info(path)
+    info.format.require("run")
+    try:
+        if info.format.name == "pytorch":
+            return TorchRunner(info, threads=threads, device=device)
+        if info.format.name == "onnx":
+            return OnnxRunner(info, threads, lean)
+        return RUNNERS[info.format.name](info, threads)
+    except EdgesegError:
+        raise
+    except Exception as exc:  # each runtime raises its own error types on a corrupt file
+        raise EdgesegError(f"{path}: cannot be loaded ({type(exc).__name__}: {str(exc).splitlines()[0][:160]}); re-export it") from None
+

@@ -1,0 +1,56 @@
+"""A model ready to predict photographs, in any format (:func:`edgeseg.inference.open_runner`)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgeseg.data.fov import FieldOfView
+from edgeseg.embedded import default_inference_model
+from edgeseg.errors import EdgesegError
+from edgeseg.inference.model_info import LESION_OUTPUT
+from edgeseg.inference.preprocessing import Preprocessing, SquareGeometry
+from edgeseg.inference.runners import open_runner
+
+
+@dataclass
+class Prediction:
+    """One photograph's prediction: the lesion probabilities (L, S, S) at the model's resolution,
+    the geometry that maps them onto the photograph, its field of view, every other output of
+    the model by name, and the seconds the network took."""
+
+    lesions: tuple[str, ...]
+    square_maps: np.ndarray
+    geometry: SquareGeometry
+    preprocessing: Preprocessing
+    field_of_view: FieldOfView
+    outputs: dict[str, np.ndarray]
+    seconds: float
+
+    def full_map(self, index: int) -> np.ndarray:
+        """Lesion ``index``'s probabilities at the photograph's resolution (H, W) float32."""
+        return self.preprocessing.to_image(self.square_maps[index], self.geometry)
+
+
+class Predictor:
+    """A loaded model (the embedded default unless ``model``); call :meth:`predict` on RGB uint8
+    photographs. ``model`` is a run folder, ``.safetensors``, ``.onnx`` or ``.tflite`` file."""
+
+    def __init__(self, model: str | Path | None = None, device: str = "cpu", threads: int | None = None) -> None:
+        self.runner = open_runner(model or default_inference_model(), threads=threads, device=device, lean=True)
+        info = self.runner.info
+        if LESION_OUTPUT not in info.outputs:
+            raise EdgesegError(f"{info.path}: a {info.task} model without lesion maps; predict needs a segmentation model")
+        self.path, self.info = info.path, info
+        self.preprocessing, self.lesions, self.thresholds = info.preprocessing, info.lesions, info.thresholds
+
+    def predict(self, image: np.ndarray, field_of_view: FieldOfView | None = None) -> Prediction:
+        prepared = self.preprocessing.prepare(image, field_of_view)
+        start = time.perf_counter()
+        outputs = self.runner(prepared.square)
+        seconds = time.perf_counter() - start
+        maps = outputs.pop(LESION_OUTPUT)
+        return Prediction(self.lesions, maps, prepared.geometry, self.preprocessing, prepared.field_of_view, outputs, seconds)

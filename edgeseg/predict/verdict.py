@@ -1,0 +1,34 @@
+"""The screening verdict of a model that grades (the graded student): DR grade, DME risk and the
+referral probability, with the referral threshold its model card chose on validation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edgeseg.inference.model_info import ModelInfo
+from edgeseg.outputs import GRADING_OUTPUTS
+
+DR_NAMES = ("no DR", "mild NPDR", "moderate NPDR", "severe NPDR", "PDR")
+DME_NAMES = ("no DME risk", "exudates away from the macula", "exudates near the macula")
+
+
+def screening_verdict(outputs: dict[str, np.ndarray], info: ModelInfo) -> dict | None:
+    """The verdict from a prediction's grading outputs; None for a model that does not grade."""
+    if not set(GRADING_OUTPUTS) <= set(outputs):
+        return None
+    dr, dme = np.ravel(outputs["dr_probs"]), np.ravel(outputs["dme_probs"])
+    probability = float(np.ravel(outputs["referable_prob"])[0])
+    threshold = float(info.card.get("grading", {}).get("referable_threshold", 0.5))
+    return {
+        "dr_grade": int(np.argmax(dr)), "dr_name": DR_NAMES[int(np.argmax(dr))],
+        "dme_risk": int(np.argmax(dme)), "dme_name": DME_NAMES[int(np.argmax(dme))],
+        "referable_prob": probability, "referable_threshold": threshold, "refer": probability >= threshold,
+        "dr_probs": [round(float(p), 6) for p in dr], "dme_probs": [round(float(p), 6) for p in dme],
+    }
+
+
+def verdict_lines(verdict: dict) -> list[str]:
+    """Two short lines for the overlay's legend and the terminal."""
+    advice = "refer" if verdict["refer"] else "no referral"
+    return [f"DR grade {verdict['dr_grade']} ({verdict['dr_name']}), DME risk {verdict['dme_risk']}",
+            f"referral probability {verdict['referable_prob']:.2f}: {advice}"]

@@ -1,0 +1,29 @@
+"""Deliberately broken versions of an exported module (pixels in, probabilities out), the
+mistakes a converter or an app port makes: colour channels flipped (BGR fed to an RGB model),
+input scaled to 0-1 instead of 0-255, and an output that ignores the image. Verification must
+fail every one of them at every precision (tests/export/test_broken_exports.py;
+benchmarks/parity_bounds.py measures how far they fall outside the bounds)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Broken(nn.Module):
+    def __init__(self, module: nn.Module, kind: str) -> None:
+        super().__init__()
+        self.module, self.kind = module, kind
+        self.lesions = getattr(module, "lesions", ())
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        if self.kind == "channels flipped":
+            return self.module(image.flip(1))
+        if self.kind == "input scaled to 0-1":
+            return self.module(image / 255.0)
+        if self.kind == "constant output":
+            return self.module(image) * 0.0 + 0.5
+        raise ValueError(self.kind)
+
+
+BREAKS = ("channels flipped", "input scaled to 0-1", "constant output")

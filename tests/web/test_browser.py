@@ -1,0 +1,156 @@
+"""The screening page in a real browser: Debian's Chromium, headless, phone-sized (Pixel 7),
+driven by playwright-core. One visit analyses the test photograph (IDRiD test image 55, else a
+synthetic one) and the four bad inputs; the server is then stopped and a second visit, served by
+the page's service worker alone, analyses the photograph again. The page's lesion masks must
+agree with `edgeseg predict`'s on at least 99 % of the field of view's pixels, every request must
+be for the page's own files, and the first visit must transfer at most 8 MB.
+
+The page is built around the embedded default exported to fp32 TFLite; the export takes a few
+minutes and is cached in pytest's cache folder (or set EDGESEG_WEB_MODEL to an exported file).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edgeseg.web.browser import browser_problem, drive, serving
+from edgeseg.web.build import WEB_DEMO, build_page
+from edgeseg.web.serve import lan_address
+from tests.web.page_fixtures import bad_inputs, edgeseg, exported_default, screening_photograph, unpack
+
+AGREEMENT = 0.99  # the issue's acceptance: masks agree on at least 99 % of field-of-view pixels
+# What the port achieves (IDRiD 55: 2 of 8.4 million pixels differ, both where predict's 16-bit map
+# rounds across the threshold); a regression, e.g. padding shifted by 3 pixels of the 512 px
+# square (EX agreement 0.98995), falls far below it.
+PORT_AGREEMENT = 0.9999
+FIRST_VISIT_BYTES = 8_000_000
+FROZEN_MS = 2000  # the page's main thread must answer within this while a photograph is analysed
+
+pytestmark = pytest.mark.skipif(browser_problem(WEB_DEMO) is not None, reason=f"no browser test: {browser_problem(WEB_DEMO)}")
+
+
+@pytest.fixture(scope="module")
+def visits(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    folder = tmp_path_factory.mktemp("browser")
+    cache = request.config.cache.mkdir("edgeseg_web_export") if request.config.cache else folder / "export"
+    model = exported_default(cache)
+    page = build_page(model, folder / "page", log=lambda *_: None).folder
+    photograph, described = screening_photograph(folder)
+    bad = bad_inputs(folder, photograph)
+    # edgeseg predict on the same files, in other processes while the browser runs.
+    reference = folder / "predict"
+    predict = subprocess.Popen([sys.executable, "-m", "edgeseg", "predict", str(photograph), "--out", str(reference), "--full-maps"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rejections = {name: subprocess.Popen([sys.executable, "-m", "edgeseg", "predict", path.name, "--out", str(folder / "rejected")],
+                                         cwd=path.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                  for name, path in bad.items() if name != "49 megapixels"}
+    profile = folder / "chromium-profile"
+    photos = [{"path": str(photograph), "masks": str(folder / "page-masks"), "screenshot": str(folder / "screenshot.png")},
+              *({"path": str(path)} for path in bad.values())]
+    with serving(page) as (url, server):
+        online = drive({"url": url, "profile": str(profile), "photos": photos})
+        transfers = list(server.transfers)
+    # The server is gone: the second visit has only the service worker's cache.
+    offline = drive({"url": url, "profile": str(profile), "photos": [{"path": str(photograph)}]})
+    out, err = predict.communicate(timeout=600)
+    assert predict.returncode == 0, f"edgeseg predict failed: {err[-2000:]}"
+    messages = {name: process.communicate(timeout=300)[1].strip() for name, process in rejections.items()}
+    return {"online": online, "offline": offline, "transfers": transfers, "url": url, "photograph": photograph, "page": page,
+            "described": described, "bad": bad, "reference": reference, "messages": messages, "folder": folder}
+
+
+def test_page_loads_isolated_with_threads(visits: dict) -> None:
+    ready = visits["online"]["ready"]
+    assert visits["online"].get("error") is None, visits["online"]
+    assert ready["state"] == "ready", ready
+    assert ready["crossOriginIsolated"] and ready["runtime"]["crossOriginIsolated"], "the page is not cross-origin isolated"
+    assert ready["runtime"]["name"] == "LiteRT.js"
+    assert ready["controlled"], "the service worker did not take control of the page"
+    assert visits["online"]["installability_errors"] == [], "Chromium would not offer to install the page"
+
+
+def test_masks_agree_with_edgeseg_predict(visits: dict) -> None:
+    result = visits["online"]["photos"][0]
+    assert result["state"] == "done", result["message"]
+    masks = result["masks"]
+    width, height, box = masks["width"], masks["height"], masks["box"]
+    stem = Path(visits["photograph"]).stem
+    summary = json.loads((visits["reference"] / f"{stem}.json").read_text())
+    fov = unpack(Path(f"{visits['folder'] / 'page-masks'}.fov.bits"), width, height)
+    assert int(fov.sum()) == masks["field_of_view_pixels"] == summary["field_of_view_pixels"], "field of view differs from predict's"
+    box_width, box_height = box["x1"] - box["x0"], box["y1"] - box["y0"]
+    agreements = {}
+    for lesion in masks["lesions"]:
+        page = np.zeros((height, width), bool)
+        page[box["y0"]:box["y1"], box["x0"]:box["x1"]] = unpack(Path(f"{visits['folder'] / 'page-masks'}.{lesion}.bits"), box_width, box_height)
+        probabilities = cv2.imread(str(visits["reference"] / f"{stem}_{lesion}.png"), cv2.IMREAD_UNCHANGED)
+        assert probabilities.shape == (height, width), f"predict's {lesion} map is {probabilities.shape}, not the photograph's size"
+        predicted = probabilities.astype(np.float64) / np.iinfo(probabilities.dtype).max >= summary["lesions"][lesion]["threshold"]
+        agreements[lesion] = float((page == predicted)[fov].mean())
+        page_area = result["result"]["summary"]["lesions"][lesion]["area_pixels"]
+        assert page_area == int(page.sum())
+        assert abs(page_area - summary["lesions"][lesion]["area_pixels"]) <= max(50, 0.01 * summary["lesions"][lesion]["area_pixels"]), lesion
+    print(f"{visits['described']}: masks agree with edgeseg predict on {agreements} of {int(fov.sum())} field-of-view pixels")
+    assert min(agreements.values()) >= AGREEMENT, f"{visits['described']}: agreement on the field of view {agreements}"
+    assert min(agreements.values()) >= PORT_AGREEMENT, f"{visits['described']}: agreement on the field of view {agreements}"
+
+
+def test_page_requests_only_its_own_files(visits: dict) -> None:
+    origin = visits["url"].rstrip("/")
+    for name in ("online", "offline"):
+        foreign = [url for url in visits[name]["requests"] if not (url.startswith(origin + "/") or url.startswith(f"blob:{origin}/"))]
+        assert not foreign, f"{name} visit requested {foreign}"
+
+
+def test_first_visit_transfers_at_most_8_mb(visits: dict) -> None:
+    total = sum(size for _, _, size in visits["transfers"])
+    assert 0 < total <= FIRST_VISIT_BYTES, f"first visit sent {total} bytes"
+    assert sum(size for path, _, size in visits["transfers"] if path.endswith(".wasm")) < 0.8 * total
+
+
+def test_second_visit_works_offline(visits: dict) -> None:
+    offline = visits["offline"]
+    assert offline.get("error") is None and offline["ready"]["state"] == "ready", offline.get("ready")
+    assert offline["ready"]["crossOriginIsolated"], "the service worker's responses lack the isolation headers"
+    again = offline["photos"][0]
+    assert again["state"] == "done", again["message"]
+    assert again["result"]["summary"]["lesions"] == visits["online"]["photos"][0]["result"]["summary"]["lesions"]
+
+
+def test_bad_inputs_get_edgeseg_messages_or_a_result_and_never_freeze(visits: dict) -> None:
+    outcomes = dict(zip(visits["bad"], visits["online"]["photos"][1:]))
+    for name, outcome in outcomes.items():
+        assert outcome["slowest_main_thread_ms"] < FROZEN_MS, f"{name}: the page froze for {outcome['slowest_main_thread_ms']} ms"
+    for name, message in visits["messages"].items():
+        assert outcomes[name]["state"] == "problem", f"{name}: {outcomes[name]}"
+        # edgeseg predict says "edgeseg: error: FILE: why"; the page says "FILE: why".
+        assert f"edgeseg: error: {outcomes[name]['message']}" == message, name
+    big = outcomes["49 megapixels"]
+    assert big["state"] == "done", big["message"]
+    assert big["result"]["summary"]["size"] == [8576, 5712]
+
+
+def test_no_script_errors(visits: dict) -> None:
+    assert visits["online"]["page_errors"] == [] and visits["offline"]["page_errors"] == []
+
+
+def test_page_works_single_threaded_for_a_phone_on_the_local_network(visits: dict, tmp_path: Path) -> None:
+    """Over plain http from another machine the page is not a secure context: no service worker,
+    no cross-origin isolation, so LiteRT.js runs its single-threaded build; it must still work."""
+    address = lan_address()
+    if address is None or address.startswith("127."):
+        pytest.skip("this machine has no network address other than loopback")
+    with serving(visits["page"], host="0.0.0.0") as (url, _):
+        remote = drive({"url": url.replace("127.0.0.1", address), "profile": str(tmp_path / "profile"),
+                        "photos": [{"path": str(visits["bad"]["not a fundus"])}, {"path": str(visits["photograph"])}]})
+    assert remote.get("error") is None and remote["ready"]["state"] == "ready", remote.get("ready")
+    assert not remote["ready"]["crossOriginIsolated"] and remote["ready"]["runtime"]["threads"] == 1
+    assert [photo["state"] for photo in remote["photos"]] == ["problem", "done"]
+    assert remote["photos"][1]["result"]["summary"]["lesions"] == visits["online"]["photos"][0]["result"]["summary"]["lesions"]

@@ -1,0 +1,218 @@
+/**
+ * The page: pick or take a photograph, hand it to the worker, show the overlay with its legend,
+ * the per-lesion summary `edgeseg predict` writes and, for a model with a grading head, the
+ * DR/DME verdict. Nothing leaves the device: the worker analyses the photograph in this browser.
+ * `window.edgesegPage` lets tests drive the page and read its results.
+ */
+
+/** Overlay colours (RGB) of edgeseg/predict.py: LESION_COLOURS. */
+const LESION_COLOURS = { MA: [0, 255, 255], HE: [60, 255, 60], EX: [40, 90, 255], SE: [255, 0, 255], OD: [255, 255, 255] };
+const SPARE_COLOURS = [[255, 200, 0], [255, 120, 120], [120, 200, 255]];
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  input: $('photo'), status: $('status'), error: $('error'), result: $('result'), canvas: $('overlay'),
+  legend: $('legend'), verdict: $('verdict'), summary: document.querySelector('#summary tbody'), timing: $('timing'),
+  notice: $('notice'), modelInfo: $('model-info'), credit: $('credit'),
+};
+
+let worker = null;
+let model = null;
+let requests = 0;
+const waiting = new Map();
+const shown = new Set();
+let current = null;
+let readyResolve;
+const ready = new Promise((resolve) => { readyResolve = resolve; });
+
+function setState(state, status = '') {
+  document.body.dataset.state = state;
+  ui.status.textContent = status;
+}
+
+function showError(message) {
+  ui.error.textContent = message;
+  ui.error.hidden = !message;
+}
+
+function startWorker() {
+  worker = new Worker('worker.js');
+  worker.onmessage = (event) => receive(event.data);
+  // A crash (out of memory on a huge photograph) must not leave the page waiting forever.
+  worker.onerror = (event) => {
+    event.preventDefault?.();
+    for (const [, request] of waiting) request.reject(new Error('the analysis stopped (the browser ran out of memory?); try a smaller photograph'));
+    waiting.clear();
+    worker.terminate();
+    startWorker();
+  };
+  worker.postMessage({ type: 'init' });
+}
+
+function ask(message, transfer = []) {
+  const id = ++requests;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ ...message, id }, transfer);
+  });
+}
+
+function receive(message) {
+  if (message.type === 'ready') {
+    model = message;
+    describeModel(message);
+    setState('ready', 'Ready: choose a photograph.');
+    readyResolve(message);
+  } else if (message.type === 'fatal') {
+    setState('fatal', '');
+    showError(message.message);
+    readyResolve(null);
+  } else if (message.type === 'progress') {
+    ui.status.textContent = `Analysing: ${message.stage}…`;
+  } else {
+    const request = waiting.get(message.id);
+    if (!request) return;
+    waiting.delete(message.id);
+    if (message.type === 'problem') request.reject(new Error(message.message));
+    else request.resolve(message);
+  }
+}
+
+function describeModel({ metadata, runtime, model: file }) {
+  if (metadata.notice) ui.notice.textContent = metadata.notice;
+  ui.modelInfo.textContent = `Model ${metadata.model} (${metadata.precision}, ${metadata.size} px input, ${file.file.split('/').pop()}) on ${runtime.name} ${runtime.version}, `
+    + `${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}${runtime.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated)'}.`;
+  ui.credit.textContent = [metadata.data_credit, metadata.licence].filter(Boolean).join(' · ');
+}
+
+function colourOf(lesion, index) {
+  return LESION_COLOURS[lesion] ?? SPARE_COLOURS[index % SPARE_COLOURS.length];
+}
+
+/** Tint each shown lesion's pixels as edgeseg predict's overlay does: 0.45 * pixel + 0.55 * colour, truncated. */
+function drawOverlay() {
+  const { display } = current;
+  const pixels = new Uint8ClampedArray(display.photo);
+  model.metadata.lesions.forEach((lesion, index) => {
+    if (!shown.has(lesion)) return;
+    const mask = display.masks[lesion];
+    const colour = colourOf(lesion, index);
+    for (let i = 0; i < mask.length; i++) {
+      if (!mask[i]) continue;
+      for (let c = 0; c < 3; c++) pixels[i * 4 + c] = Math.trunc(0.45 * pixels[i * 4 + c] + 0.55 * colour[c]);
+    }
+  });
+  ui.canvas.width = display.width;
+  ui.canvas.height = display.height;
+  ui.canvas.getContext('2d').putImageData(new ImageData(pixels, display.width, display.height), 0, 0);
+}
+
+function cell(row, text, className = '') {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  row.appendChild(td);
+}
+
+function showResult(result) {
+  current = result;
+  const { lesions, field_of_view_pixels: fov } = result.summary;
+  ui.legend.replaceChildren();
+  ui.summary.replaceChildren();
+  model.metadata.lesions.forEach((lesion, index) => {
+    const entry = lesions[lesion];
+    const item = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.setAttribute('aria-pressed', String(shown.has(lesion)));
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    swatch.style.background = `rgb(${colourOf(lesion, index).join(',')})`;
+    button.append(swatch, `${lesion} ${entry.name}`);
+    button.addEventListener('click', () => {
+      if (shown.has(lesion)) shown.delete(lesion); else shown.add(lesion);
+      button.setAttribute('aria-pressed', String(shown.has(lesion)));
+      drawOverlay();
+    });
+    item.appendChild(button);
+    ui.legend.appendChild(item);
+
+    const row = document.createElement('tr');
+    cell(row, `${lesion} ${entry.name}`);
+    cell(row, entry.area_pixels.toLocaleString('en'), 'number');
+    cell(row, entry.area_share_of_fov === null ? '–' : `${(entry.area_share_of_fov * 100).toFixed(3)}\u00a0%`, 'number');
+    cell(row, String(entry.components), 'number');
+    cell(row, entry.threshold.toFixed(3), 'number');
+    ui.summary.appendChild(row);
+  });
+  showVerdict(result.verdict);
+  const t = result.timings;
+  ui.timing.textContent = `${result.summary.size.join('x')} photograph, field of view ${fov.toLocaleString('en')} px. `
+    + `Decoding ${t.decode_ms.toFixed(0)} ms, preprocessing ${t.preprocessing_ms.toFixed(0)} ms, model ${t.inference_ms.toFixed(0)} ms, `
+    + `lesion maps ${t.postprocessing_ms.toFixed(0)} ms.`;
+  drawOverlay();
+  ui.result.hidden = false;
+}
+
+function showVerdict(verdict) {
+  ui.verdict.replaceChildren();
+  ui.verdict.hidden = !verdict;
+  if (!verdict) return;
+  const line = (text, className = '') => {
+    const p = document.createElement('p');
+    p.textContent = text;
+    if (className) p.className = className;
+    ui.verdict.appendChild(p);
+  };
+  if (verdict.referable) {
+    const { referable, probability } = verdict.referable;
+    line(`${referable ? 'Refer' : 'No referable retinopathy'} (probability of referable disease ${(probability * 100).toFixed(0)} %)`, referable ? 'referable' : 'not-referable');
+  }
+  if (verdict.dr) line(`Diabetic retinopathy: grade ${verdict.dr.grade}, ${verdict.dr.label} (${(verdict.dr.probability * 100).toFixed(0)} %)`);
+  if (verdict.dme) line(`Macular oedema: grade ${verdict.dme.grade}, ${verdict.dme.label} (${(verdict.dme.probability * 100).toFixed(0)} %)`);
+}
+
+async function analyse(file) {
+  await ready;
+  if (!model) throw new Error('the model is not loaded');
+  showError('');
+  ui.result.hidden = true;
+  setState('busy', 'Analysing…');
+  try {
+    const result = await ask({ type: 'analyse', file });
+    if (shown.size === 0) model.metadata.lesions.forEach((lesion) => shown.add(lesion));
+    showResult(result);
+    setState('done', 'Done. Choose another photograph to analyse it.');
+    return result;
+  } catch (error) {
+    setState('problem', 'Choose another photograph.');
+    showError(error.message);
+    throw error;
+  } finally {
+    document.body.dataset.analyses = String(Number(document.body.dataset.analyses ?? 0) + 1);
+  }
+}
+
+ui.input.addEventListener('change', () => {
+  const file = ui.input.files?.[0];
+  ui.input.value = '';
+  if (file) analyse(file).catch(() => {});
+});
+
+// Offline use: registered once the page has loaded its model, so that the service worker's
+// caching finds the files in the browser's HTTP cache (a 304 each) instead of downloading them again.
+if ('serviceWorker' in navigator && window.isSecureContext) {
+  ready.then(() => navigator.serviceWorker.register('sw.js'))
+    .catch((error) => console.warn('offline use unavailable:', error.message));
+}
+
+startWorker();
+
+/** For tests and for people measuring: drive the page from the console or a browser driver. */
+window.edgesegPage = {
+  ready,
+  analyse,
+  get result() { return current && { summary: current.summary, verdict: current.verdict, timings: current.timings }; },
+  masks: () => ask({ type: 'masks' }),
+  bench: (runs = 10) => ask({ type: 'bench', runs }),
+};

@@ -1,0 +1,58 @@
+/**
+ * The DR / DME verdict of a model with a grading head, read from its outputs and its metadata.
+ *
+ * A graded export has, besides lesion_probs, the outputs dr_probs (5 DR grades), dme_probs
+ * (3 DME risks) and referable_prob (1). The metadata may name the outputs and their classes in an
+ * "outputs" entry, as a list of {name, classes, ...} or as a dict keyed by name; missing class
+ * names fall back to the IDRiD grading scheme below (Porwal et al. 2018). Without these outputs
+ * there is no verdict (null), and the page shows the lesions only.
+ */
+
+/** IDRiD's DR grades (international clinical DR scale) and DME risk grades. */
+export const DEFAULT_CLASSES = {
+  dr_probs: ['no apparent retinopathy', 'mild NPDR', 'moderate NPDR', 'severe NPDR', 'proliferative DR'],
+  dme_probs: ['no apparent DME', 'DME risk 1 (exudates away from the macula)', 'DME risk 2 (exudates within one disc diameter of the macula)'],
+};
+const GRADING_OUTPUTS = ['dr_probs', 'dme_probs', 'referable_prob'];
+
+/** The metadata's description of output `name` ({} when it has none). */
+export function outputSpec(metadata, name) {
+  const outputs = metadata?.outputs;
+  if (Array.isArray(outputs)) return outputs.find((entry) => entry?.name === name) ?? {};
+  if (outputs && typeof outputs === 'object') return outputs[name] ?? {};
+  return {};
+}
+
+/** The names of the grading outputs that a model file has, among `outputNames`. */
+export function gradingOutputs(outputNames) {
+  return GRADING_OUTPUTS.filter((name) => outputNames.includes(name));
+}
+
+function classProbabilities(metadata, name, values) {
+  const spec = outputSpec(metadata, name);
+  const classes = Array.isArray(spec.classes) && spec.classes.length === values.length
+    ? spec.classes.map((entry) => (typeof entry === 'object' && entry !== null ? entry.name ?? entry.label ?? JSON.stringify(entry) : String(entry)))
+    : DEFAULT_CLASSES[name]?.length === values.length ? DEFAULT_CLASSES[name] : values.map((_, index) => `grade ${index}`);
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return { grade: best, label: classes[best], probability: values[best], classes, probabilities: Array.from(values) };
+}
+
+/**
+ * The verdict from the model's outputs (a map of output name to Float32Array), or null when the
+ * model has no grading head. Referable uses the metadata's threshold when it gives one, else 0.5.
+ */
+export function gradingVerdict(metadata, outputs) {
+  const present = gradingOutputs(Object.keys(outputs));
+  if (present.length === 0) return null;
+  const verdict = {};
+  if (outputs.dr_probs) verdict.dr = classProbabilities(metadata, 'dr_probs', outputs.dr_probs);
+  if (outputs.dme_probs) verdict.dme = classProbabilities(metadata, 'dme_probs', outputs.dme_probs);
+  if (outputs.referable_prob) {
+    const spec = outputSpec(metadata, 'referable_prob');
+    const threshold = Number(spec.threshold ?? metadata?.thresholds?.referable ?? 0.5);
+    const probability = outputs.referable_prob[0];
+    verdict.referable = { probability, threshold, referable: probability >= threshold };
+  }
+  return verdict;
+}

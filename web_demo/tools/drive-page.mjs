@@ -1,0 +1,127 @@
+/**
+ * Drive the built page in Debian's Chromium with playwright-core, as a phone would use it, and
+ * print what happened as JSON (the last line of stdout). Used by tests/web and `edgeseg web bench`.
+ *
+ *   node tools/drive-page.mjs SCENARIO.json
+ *
+ * SCENARIO: {url, chromium, profile (a fresh user-data-dir; reuse it to reload from the service
+ * worker's cache), device ("Pixel 7"), photos: [{path, masks?, screenshot?}], bench (runs),
+ * bench_input (file for the model input), timeout_ms}. For each photo: the page's state (done or
+ * problem), its message, summary, verdict, timings and the longest the page's main thread took to
+ * answer while the photo was analysed; with `masks`, the lesion and field-of-view masks at the
+ * photograph's resolution go to MASKS.<name>.bits (packed, 8 pixels a byte) and MASKS.json.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { chromium, devices } from 'playwright-core';
+
+const scenario = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const timeout = scenario.timeout_ms ?? 120000;
+// Without the background-networking flags Chromium's own connections are refused on offline machines.
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+
+const report = { requests: [], console: [], page_errors: [], photos: [] };
+const context = await chromium.launchPersistentContext(scenario.profile, {
+  ...devices[scenario.device ?? 'Pixel 7'],
+  executablePath: scenario.chromium ?? '/usr/bin/chromium',
+  headless: true,
+  args: FLAGS,
+  serviceWorkers: 'allow',
+});
+try {
+  context.on('request', (request) => report.requests.push(request.url()));
+  context.on('requestfailed', (request) => report.console.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  const page = context.pages()[0] ?? await context.newPage();
+  page.on('console', (message) => {
+    if (['error', 'warning'].includes(message.type())) report.console.push(`${message.type()}: ${message.text().slice(0, 500)}`);
+  });
+  page.on('pageerror', (error) => report.page_errors.push(String(error).slice(0, 500)));
+  const started = Date.now();
+  await page.goto(scenario.url, { timeout });
+  await page.waitForFunction(() => window.edgesegPage !== undefined, null, { timeout });
+  report.ready = await page.evaluate(async () => {
+    const ready = await window.edgesegPage.ready;
+    // The service worker has cached the page once it is active and controls the page.
+    const worker = navigator.serviceWorker ? await Promise.race([navigator.serviceWorker.ready,
+      new Promise((resolve) => setTimeout(resolve, 30000))]) : null;
+    for (let i = 0; i < 300 && worker && !navigator.serviceWorker.controller; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    return { ...ready, state: document.body.dataset.state, error: document.getElementById('error').textContent,
+      controlled: Boolean(navigator.serviceWorker?.controller), crossOriginIsolated: window.crossOriginIsolated };
+  });
+  report.ready.load_ms = Date.now() - started;
+  // What keeps Chromium from offering to install the page as an app (manifest, icons, service worker).
+  const cdp = await context.newCDPSession(page);
+  report.installability_errors = (await cdp.send('Page.getInstallabilityErrors')).installabilityErrors;
+
+  for (const photo of scenario.photos ?? []) {
+    const before = Number(await page.evaluate(() => document.body.dataset.analyses ?? 0));
+    const began = Date.now();
+    await page.setInputFiles('#photo', photo.path);
+    // Ping the main thread while the worker analyses: a frozen page would answer late.
+    let slowest = 0;
+    let finished = false;
+    while (!finished) {
+      const ping = Date.now();
+      finished = await page.evaluate((count) => Number(document.body.dataset.analyses ?? 0) > count
+        || document.body.dataset.state === 'fatal', before);
+      slowest = Math.max(slowest, Date.now() - ping);
+      if (Date.now() - began > timeout) throw new Error(`${photo.path}: no result after ${timeout} ms`);
+      if (!finished) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const outcome = await page.evaluate(() => ({
+      state: document.body.dataset.state,
+      message: document.getElementById('error').textContent,
+      result: document.body.dataset.state === 'done' ? window.edgesegPage.result : null,
+    }));
+    const entry = { path: photo.path, ...outcome, seconds: (Date.now() - began) / 1000, slowest_main_thread_ms: slowest };
+    if (photo.screenshot) await page.screenshot({ path: photo.screenshot, fullPage: true, scale: 'css' });
+    if (photo.masks && outcome.state === 'done') entry.masks = await saveMasks(page, photo.masks);
+    report.photos.push(entry);
+  }
+
+  if (scenario.bench) {
+    const bench = await page.evaluate(async (runs) => {
+      const result = await window.edgesegPage.bench(runs);
+      const bytes = new Uint8Array(result.input.buffer);
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return { times: result.times, shape: result.shape, layout: result.layout, input: btoa(binary) };
+    }, scenario.bench);
+    if (scenario.bench_input) writeFileSync(scenario.bench_input, Buffer.from(bench.input, 'base64'));
+    delete bench.input;
+    report.bench = bench;
+  }
+} catch (error) {
+  report.error = String(error?.message ?? error);
+  try {
+    const page = context.pages()[0];
+    report.at_error = await page.evaluate(() => ({ state: document.body.dataset.state,
+      status: document.getElementById('status').textContent, error: document.getElementById('error').textContent }));
+  } catch { /* the page is gone */ }
+} finally {
+  await context.close();
+}
+console.log(JSON.stringify(report));
+process.exitCode = report.error ? 1 : 0;
+
+/** The last photograph's masks from the page, written as packed bits plus a JSON description. */
+async function saveMasks(page, prefix) {
+  const masks = await page.evaluate(async () => {
+    const result = await window.edgesegPage.masks();
+    const encode = (bytes) => {
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(binary);
+    };
+    return {
+      width: result.width, height: result.height, box: result.box, field_of_view_pixels: result.fieldOfViewPixels,
+      fov: encode(result.fov), lesions: Object.fromEntries(Object.entries(result.masks).map(([lesion, bytes]) => [lesion, encode(bytes)])),
+    };
+  });
+  writeFileSync(`${prefix}.fov.bits`, Buffer.from(masks.fov, 'base64'));
+  for (const [lesion, data] of Object.entries(masks.lesions)) writeFileSync(`${prefix}.${lesion}.bits`, Buffer.from(data, 'base64'));
+  const description = { width: masks.width, height: masks.height, box: masks.box, field_of_view_pixels: masks.field_of_view_pixels,
+    lesions: Object.keys(masks.lesions) };
+  writeFileSync(`${prefix}.json`, JSON.stringify(description));
+  return description;
+}
