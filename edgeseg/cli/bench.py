@@ -19,7 +19,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "results.json, results.md and plots to --out.",
     )
     parser.add_argument("inputs", nargs="*", metavar="MODEL_OR_EXPORT_DIR", help="run folders, model files, exported files or folders")
-    parser.add_argument("--config", type=Path, help="JSON file with any of these options (benchmarks/reference.json)")
+    parser.add_argument("--config", type=Path, help="JSON file with any of these options (experiments/reference.json)")
     parser.add_argument("--data", help="data set with a test split (default: the model card's training data, else synthetic)")
     parser.add_argument("--split", help="split to score accuracy on (default test)")
     parser.add_argument("--images", type=int, help="use only the first N images of the split")

@@ -151,4 +151,5 @@ def print_summary(summary, text_table) -> None:
         lesions = [key for key, value in metrics.items() if key != "mean" and not isinstance(value, dict)]
         print(f"Best validation AUPR (epoch {summary.best_epoch}):")
         print(text_table(["", *lesions, "mean"], [["val AUPR", *(metrics[k] for k in lesions), metrics["mean"]]]))
-    print(f"Weights: {summary.run_dir / 'best.safetensors'}; curves: {summary.run_dir / 'curves.png'}")
+    curves = summary.run_dir / "curves.png"
+    print(f"Weights: {summary.run_dir / 'best.safetensors'}" + (f"; curves: {curves}" if curves.exists() else ""))

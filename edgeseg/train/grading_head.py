@@ -24,6 +24,7 @@ import datetime
 import hashlib
 import json
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -158,6 +159,7 @@ def train_head(options: TrainOptions) -> RunSummary:
     x, y_dr, y_dme = torch.from_numpy(grids[train_index]), torch.from_numpy(dr[train_index]), torch.from_numpy(dme[train_index])
     y_ref = torch.from_numpy(referable(dr[train_index], dme[train_index]).astype(np.float32))
     generator = torch.Generator().manual_seed(options.seed)
+    started = time.monotonic()
     best = {"score": -math.inf}
     log = []
     for epoch in range(stage.epochs):
@@ -174,7 +176,8 @@ def train_head(options: TrainOptions) -> RunSummary:
             loss.backward()
             optimizer.step()
         scores = evaluate_head(head, grids[val_index], dr[val_index], dme[val_index])
-        score = scores["joint_accuracy"] + scores["referable_auc"]
+        auc = scores["referable_auc"]
+        score = scores["joint_accuracy"] + (auc if math.isfinite(auc) else 0.0)  # AUC is undefined on a one-class split
         log.append({"epoch": epoch + 1, "loss": float(loss.detach()), **{k: v for k, v in scores.items() if not isinstance(v, np.ndarray)}})
         if score > best["score"]:
             best = {"score": score, "epoch": epoch + 1, "scores": scores, "head": {k: v.clone() for k, v in head.state_dict().items()}}
@@ -197,4 +200,4 @@ def train_head(options: TrainOptions) -> RunSummary:
     }
     save_model(out / "best.safetensors", model.eval(), card)
     atomic_write_json(out / "log.json", log)
-    return RunSummary(out, best["epoch"], validation, math.nan, stage.epochs)
+    return RunSummary(out, best["epoch"], validation, (time.monotonic() - started) / stage.epochs, stage.epochs)

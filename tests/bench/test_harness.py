@@ -77,10 +77,15 @@ def test_runner_memory_is_its_own_not_the_parents(tiny_model_file):
     from edgeseg.bench.harness import BenchOptions, _worker
     from edgeseg.bench.subjects import subject
 
+    from edgeseg.bench.worker import resident_mb
+
     ballast = np.ones((600, 1024, 1024), np.uint8)  # 600 MB resident in this (parent) process
+    parent = resident_mb()
     visit = _worker(subject(tiny_model_file), BenchOptions(threads=1, warmup=0), runs=1)
     assert ballast.sum() > 0
-    assert visit["peak_rss_mb"] < visit["rss_baseline_mb"] + 400
+    # The runner imports torch itself (about 500 MB); a peak carried over from the parent would be
+    # at least the parent's resident memory, ballast included.
+    assert visit["peak_rss_mb"] < parent - 300, (visit["peak_rss_mb"], parent)
 
 
 def test_onnx_and_litert_runners_do_not_import_torch(bench_run):

@@ -2,7 +2,7 @@
 mistakes a converter or an app port makes: colour channels flipped (BGR fed to an RGB model),
 input scaled to 0-1 instead of 0-255, and an output that ignores the image. Verification must
 fail every one of them at every precision (tests/export/test_broken_exports.py;
-benchmarks/parity_bounds.py measures how far they fall outside the bounds)."""
+experiments/parity_bounds.py measures how far they fall outside the bounds)."""
 
 from __future__ import annotations
 

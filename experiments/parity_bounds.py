@@ -3,7 +3,7 @@ default's real exports against its PyTorch model, beside deliberately broken ver
 (channels flipped, input scaled to 0-1, constant output), on the images `edgeseg export`
 verifies on: IDRiD validation images with ``--data``, else synthetic ones chosen as it chooses.
 
-    python benchmarks/parity_bounds.py --exports exports/u2xs_mt [--data data/idrid1440] [--images 8]
+    python experiments/parity_bounds.py --exports exports/u2xs_mt [--data data/idrid1440] [--images 8]
 
 Prints one Markdown row per file or break: mean and largest |diff|, the smallest mask Dice over
 the judged lesions, the largest judged AUPR drop, and the verdict at the file's precision (the

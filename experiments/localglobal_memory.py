@@ -4,7 +4,7 @@ Builds the fused model with the paper's widths (``base_channels`` 64) and runs e
 inference on one random IDRiD-sized image (1x3x2848x4288). Run it as its own process, so that
 the peak resident set size (``ru_maxrss``) is this measurement's alone:
 
-    python benchmarks/localglobal_memory.py [--lesion EX] [--height 2848 --width 4288]
+    python experiments/localglobal_memory.py [--lesion EX] [--height 2848 --width 4288]
 
 The last line printed is a JSON summary (``peak_rss_mb`` in MiB, ``seconds``, ...); the
 acceptance is a peak under 4 GiB, 4096 MiB (``tests/models/test_localglobal.py``, marked slow).

@@ -3,10 +3,10 @@
 Copies the run's best weights (BatchNorm statistics recalibrated on whole training images, as
 every validation does), and completes its model card with what a user of the embedded model
 needs: the training compute, the validation AUPR it was selected on, the test AUPR measured once
-by ``benchmarks/student_results.py``, the commands that reproduce it, the IDRiD credit and the
+by ``experiments/student_results.py``, the commands that reproduce it, the IDRiD credit and the
 research-use notice. Writes the card beside it as JSON too, for reading without edgeseg.
 
-    python benchmarks/ship_default.py --run runs/u2xs-mt --results results.json \
+    python experiments/ship_default.py --run runs/u2xs-mt --results results.json \
         --command "edgeseg data prepare ... && edgeseg train ..."
 
 Without ``--run``, only the shipped card's test figures are replaced by ``--results`` (the
@@ -16,7 +16,7 @@ Every time, the shipped model's fp32 ONNX twin (``u2xs_mt.onnx``, what `edgeseg 
 default when ONNX Runtime is installed) is exported again, verified on ``--data`` (8 validation
 images) and written beside it, its metadata pointing at the ``.safetensors`` it came from::
 
-    python benchmarks/ship_default.py --twin-only --data data/idrid1440
+    python experiments/ship_default.py --twin-only --data data/idrid1440
 """
 
 from __future__ import annotations

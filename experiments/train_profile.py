@@ -9,7 +9,7 @@ Measures, for one recipe (default ``u2xs-mt``) on a prepared data set:
 
 and prints a Markdown table with the implied seconds per epoch. Run it on a quiet machine:
 
-    python benchmarks/train_profile.py --data data/idrid1440 [--size 512] [--crop 256] [--threads 2]
+    python experiments/train_profile.py --data data/idrid1440 [--size 512] [--crop 256] [--threads 2]
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ pipeline, scores the maps with `edgeseg eval`'s protocol (pooled over the 27 ima
 precision; the trapezoidal area beside it) and prints a Markdown table for ``docs/results.md``.
 Optionally writes the scores as JSON (used to fill the shipped model's card).
 
-    python benchmarks/student_results.py --weights runs/u2xs-mt --idrid ../shared/data/IDRiD \
+    python experiments/student_results.py --weights runs/u2xs-mt --idrid ../shared/data/IDRiD \
         [--json results.json]
 
 Works for any edgeseg model (student or teacher); lesions the model does not predict are left

@@ -9,7 +9,7 @@ backward, the stage's optimizer) after one warm-up step. Seconds per epoch are t
 times the number of steps an epoch of the 46 training images has (after the 15 % validation
 split); "recipe hours" adds up the recipe's stages at their paper epochs.
 
-    python benchmarks/teacher_cost.py --data data/idrid1440 [--threads 2] [--steps 2]
+    python experiments/teacher_cost.py --data data/idrid1440 [--threads 2] [--steps 2]
 
 Run it on a quiet machine; it prints a Markdown table and writes ``--json`` if given.
 """

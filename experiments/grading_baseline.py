@@ -19,7 +19,7 @@ from the two grade models give DR accuracy 0.650-0.670, DME 0.777-0.835 and a re
    ``edgeseg eval --grading DIR/verdicts --data IDRID`` does: on all 103 test photographs and on
    the 99 leak-free ones.
 
-    python benchmarks/grading_baseline.py --idrid ../shared/data/IDRiD --summaries runs/grading-baseline [--json FILE]
+    python experiments/grading_baseline.py --idrid ../shared/data/IDRiD --summaries runs/grading-baseline [--json FILE]
 
 Needs scikit-learn (a dev dependency: ``pip install -e ".[dev]"``).
 """

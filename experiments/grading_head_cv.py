@@ -5,7 +5,7 @@ Folds keep copies of one photograph together (:func:`edgeseg.data.grading.traini
 head learns from the student's pooled lesion maps, which a run of the recipe caches in its folder:
 
     edgeseg train --recipe u2xs-graded --data data/idrid1440-grading --out runs/u2xs-graded
-    python benchmarks/grading_head_cv.py --data data/idrid1440-grading --grids runs/u2xs-graded/grids.safetensors \
+    python experiments/grading_head_cv.py --data data/idrid1440-grading --grids runs/u2xs-graded/grids.safetensors \
         [--option width=8] [--option dropout=0.5] [--epochs 150]
 
 Prints the mean over the folds of DR, DME and joint accuracy and the referable ROC AUC every 25
