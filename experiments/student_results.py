@@ -25,7 +25,7 @@ from edgeseg.checkpoint import resolve_model_path
 from edgeseg.progress import progress_bar
 from edgeseg.data.idrid import read_idrid_segmentation
 from edgeseg.evaluate import evaluate_predictions
-from edgeseg.predict import Predictor, predict_file
+from edgeseg.predict import PredictOptions, Predictor, predict_paths
 from edgeseg.report import markdown_table
 
 U2_ROWS = [  # paper 003, Table 1 (AUPR on the IDRiD test set): MA, HE, EX, SE
@@ -79,16 +79,16 @@ def main() -> None:
     samples = read_idrid_segmentation(args.idrid, "test")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
-        for sample in progress_bar("predict")(samples, len(samples)):
-            predict_file(predictor, sample.image, Path(folder))
+        bar = iter(progress_bar("predict")(samples, len(samples)))
+        predict_paths(predictor, [sample.image for sample in samples], PredictOptions(Path(folder)), lambda _: next(bar, None))
         predict_seconds = (time.perf_counter() - start) / len(samples)
         lesions = tuple(lesion for lesion in LESIONS if lesion in predictor.lesions)
         scores = {score.lesion: score for score in evaluate_predictions(folder, args.idrid, "test", lesions, progress=progress_bar("score"))}
     ours = [scores[lesion].average_precision if lesion in scores else None for lesion in LESIONS]
-    epochs, hours = training_compute(args.weights or predictor.path, predictor.card)
-    label = args.label or f"{predictor.card.get('recipe', predictor.card['model'])} (edgeseg, this CPU)"
+    epochs, hours = training_compute(args.weights or predictor.path, predictor.info.card)
+    label = args.label or f"{predictor.info.card.get('recipe', predictor.info.card['model'])} (edgeseg, this CPU)"
     rows = [[label, *ours, _mean(ours)]]
-    rows += [[name, *values, _mean(values)] for name, *values in PAPER_ROWS.get(predictor.card["model"], [])]
+    rows += [[name, *values, _mean(values)] for name, *values in PAPER_ROWS.get(predictor.info.card["model"], [])]
     print(markdown_table(["model", *LESIONS, "mean"], [[cell if cell is not None else "" for cell in row] for row in rows], digits=3))
     print()
     print("Trapezoidal AUPR (for comparison): " + ", ".join(f"{l} {scores[l].trapezoid:.3f}" for l in LESIONS if l in scores))

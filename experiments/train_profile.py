@@ -61,7 +61,7 @@ def main() -> None:
     start = time.perf_counter()
     items = cache_images(samples, geometry, model.lesions, threads=args.threads)
     cache_seconds = (time.perf_counter() - start) / len(items)
-    mean, std = mean_std([item.image for item in items])
+    mean, std = channel_mean_std([item.image for item in items])
     preprocessing = Preprocessing(size, recipe.clahe, mean, std)
     stage = recipe.stages[0]
     loss = build_loss(stage)

@@ -10,7 +10,7 @@ edgeseg's core Python (no export extra) and from synthetic images only:
 - ``model.tflite``: placeholder bytes standing in for the flatbuffer, with that metadata appended
   by ``embed_tflite``, exactly as an export appends it;
 - ``photograph/``, ``small/``, ``wide/``, ``tall/``, ``flat/``: one photograph each, in the layout
-  ``export/golden.py`` writes: ``input.png``, the model input ``input_f32.bin.gz`` (float32
+  ``edgeseg/export/golden.py`` writes: ``input.png``, the model input ``input_f32.bin.gz`` (float32
   little-endian NHWC, from ``Preprocessing.image_to_square`` and ``square_to_input``; gzip keeps
   the test data small) and ``golden.json`` (what the case covers under ``about``, field-of-view
   box, square side and padding). ``photograph/`` is ``golden_photograph`` and also holds
@@ -133,7 +133,7 @@ def probability_maps(size: int) -> np.ndarray:
 
 def write_photograph(folder: Path, image: np.ndarray, preprocessing: Preprocessing, meta: dict, with_output: bool,
                      extra_layouts: tuple[str, ...] = ()) -> None:
-    """One photograph's golden vectors in the layout of ``export/golden.py: write_golden``, with the
+    """One photograph's golden vectors in the layout of ``edgeseg/export/golden.py: write_golden``, with the
     model input also in each of ``extra_layouts`` (``input_<layout>_f32.bin.gz``)."""
     folder.mkdir(parents=True, exist_ok=True)
     prepared = preprocessing.prepare(image)

@@ -35,7 +35,6 @@ def _export_fp32(job: ExportJob, path: Path) -> None:
     """The float32 graph at ``path``, converted once per layout in an export run."""
     key = ("onnx", job.layout)
     if key not in job.converted:
-        import onnx
         import onnxslim
 
         program = torch.onnx.export(

@@ -27,7 +27,7 @@ CAFFE_MEAN_RGB_01 = tuple(value / 255 for value in CAFFE_MEAN_BGR[::-1])
 def _weights_available() -> bool:
     try:
         weights_path()
-        import h5py  # noqa: F401
+        import h5py  # noqa: F401  (installed: the weights can be read)
     except (EdgesegError, ImportError):
         return False
     return True

@@ -1,6 +1,6 @@
 /**
  * The preprocessing a model was trained with, read from an exported file's metadata; mirrors
- * Preprocessing in edgeseg/train/preprocessing.py and Preprocessing.java: field-of-view crop,
+ * Preprocessing in edgeseg/inference/preprocessing.py and Preprocessing.java: field-of-view crop,
  * pad to a centred square, resize to the model's size, and CLAHE on luminance when the metadata
  * says so. The data set's mean/std normalisation happens inside the exported model.
  */
@@ -70,7 +70,7 @@ export function cropToSquare(image, geometry) {
   return square;
 }
 
-/** square_to_input (export/runtime.py): float32 RGB 0-255, batch of one, in the file's layout ('nchw' or 'nhwc'). */
+/** square_to_input (edgeseg/inference/runners.py): float32 RGB 0-255, batch of one, in the file's layout ('nchw' or 'nhwc'). */
 export function squareToInput(square, layout) {
   const pixels = square.width * square.height;
   const rgb = square.pixels;
@@ -87,7 +87,7 @@ export function squareToInput(square, layout) {
   return input;
 }
 
-/** output_to_maps (export/runtime.py): the (1, ...) output in the file's layout as one Float32Array per lesion channel. */
+/** output_to_maps (edgeseg/inference/runners.py): the (1, ...) output in the file's layout as one Float32Array per lesion channel. */
 export function outputToMaps(output, size, channels, layout) {
   const pixels = size * size;
   if (output.length !== pixels * channels) {

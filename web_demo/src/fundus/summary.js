@@ -1,7 +1,7 @@
 /**
  * From the model's probability maps to what `edgeseg predict` reports: thresholded masks, areas
  * and 8-connected component counts, at the model's resolution (lesion_summary in
- * export/golden.py, LesionSummary.java) and mapped back onto the photograph's pixels
+ * edgeseg/export/golden.py, LesionSummary.java) and mapped back onto the photograph's pixels
  * (maps_to_image and summarise in edgeseg/predict.py).
  */
 import { countComponents, countComponentsByRuns } from './opencv/connected-components.js';

@@ -3,7 +3,7 @@ package org.edgeseg.fundus;
 /**
  * One lesion type in one photograph: its threshold, the binary mask at the model's resolution,
  * the area in pixels and the number of 8-connected components; one entry of
- * {@code lesion_summary} in {@code export/golden.py}.
+ * {@code lesion_summary} in {@code edgeseg/export/golden.py}.
  */
 public final class LesionFinding {
     private final String lesion;

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.edgeseg.fundus.opencv.ConnectedComponents;
 
-/** Thresholded masks, areas and component counts per lesion; mirrors {@code lesion_summary} in {@code export/golden.py}. */
+/** Thresholded masks, areas and component counts per lesion; mirrors {@code lesion_summary} in {@code edgeseg/export/golden.py}. */
 public final class LesionSummary {
     private LesionSummary() {
     }

@@ -2,7 +2,7 @@ package org.edgeseg.fundus;
 
 /**
  * The model input from a preprocessed square; mirrors {@code square_to_input} in
- * {@code export/runtime.py}: float32 RGB values 0-255 (not normalised: the exported model
+ * {@code edgeseg/inference/runners.py}: float32 RGB values 0-255 (not normalised: the exported model
  * normalises inside its graph), batch of one, in the file's layout.
  */
 public final class ModelInput {

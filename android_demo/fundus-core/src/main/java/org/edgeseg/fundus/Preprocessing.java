@@ -2,7 +2,7 @@ package org.edgeseg.fundus;
 
 /**
  * The preprocessing a model was trained with; mirrors {@code Preprocessing} in
- * {@code edgeseg/train/preprocessing.py}: field-of-view crop, pad to a centred square, resize to
+ * {@code edgeseg/inference/preprocessing.py}: field-of-view crop, pad to a centred square, resize to
  * the model's size, and CLAHE on luminance when the model card says so. The data set's mean/std
  * normalisation is inside the exported model ({@code export/module.py}), so it is not here.
  */

@@ -2,7 +2,7 @@ package org.edgeseg.fundus;
 
 /**
  * One probability map per lesion channel at the model's resolution; mirrors
- * {@code output_to_maps} in {@code export/runtime.py}, which turns the {@code (1, ...)} output in
+ * {@code output_to_maps} in {@code edgeseg/inference/runners.py}, which turns the {@code (1, ...)} output in
  * the file's layout into {@code (L, S, S)} maps.
  */
 public final class ProbabilityMaps {

@@ -3,7 +3,7 @@ package org.edgeseg.fundus;
 /**
  * Where the model's square comes from in the photograph: the field-of-view box, the zero
  * padding that centres it in a square, and the square's side; what {@code Preprocessing.geometry}
- * in {@code edgeseg/train/preprocessing.py} returns.
+ * in {@code edgeseg/inference/preprocessing.py} returns.
  */
 public final class SquareGeometry {
     private final Box box;

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.junit.Test;
 
 /**
- * The Java post-processing against {@code lesion_summary} in {@code export/golden.py} on the
+ * The Java post-processing against {@code lesion_summary} in {@code edgeseg/export/golden.py} on the
  * golden probability map: thresholds from the metadata, masks at the model's resolution, and
  * per lesion the area in pixels and the number of 8-connected components, all exactly equal.
  */

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.Test;
 
 /**
- * {@link ModelInput#fromSquare} against {@code square_to_input} in {@code export/runtime.py} for
+ * {@link ModelInput#fromSquare} against {@code square_to_input} in {@code edgeseg/inference/runners.py} for
  * an NCHW model, on the {@code tall} golden photograph: Python's preprocessed square (its NHWC
  * input, {@code input_f32.bin.gz}) laid out by the Java code as NCHW equals Python's NCHW input
  * ({@code input_nchw_f32.bin.gz}), value for value. Starting from Python's square keeps a layout
