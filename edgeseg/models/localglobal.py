@@ -57,6 +57,9 @@ POOLING_DEPTHS: dict[str, PoolingDepths] = {
     "MA": PoolingDepths(3, 3),
 }
 
+TRAINING_OUTPUTS = ("logits", "global", "local")
+"""The outputs of :meth:`LocalGlobalUNet.forward_patches`: fused, GlobalNet's and LocalNet's logits."""
+
 Box = tuple[int, int, int, int]
 """A patch's region ``(top, left, bottom, right)`` in full-resolution pixels, bottom/right excluded."""
 
@@ -233,6 +236,7 @@ class LocalGlobalUNet(LesionModel):
         boxes: torch.Tensor,
         image_size: tuple[int, int],
         image_index: torch.Tensor | None = None,
+        outputs: tuple[str, ...] = TRAINING_OUTPUTS,
     ) -> dict[str, torch.Tensor]:
         """Training step of the fused net (paper 001, Fig. 1).
 
@@ -244,7 +248,17 @@ class LocalGlobalUNet(LesionModel):
         Returns ``logits`` (K, 1, p, p) the fused patch logits (L_local of Eq. 1), ``global``
         (N, 1, g, g) GlobalNet's logits (L_global) and ``local`` (K, 1, p, p) LocalNet's own
         logits (its pre-training output).
+
+        ``outputs`` names the outputs the caller's loss uses, and only the parts they need run:
+        ``("global",)`` runs GlobalNet alone (its pre-training), ``("local",)`` LocalNet alone
+        (its pre-training); any set with ``logits`` runs all three parts and returns all three.
         """
+        unknown = set(outputs) - set(TRAINING_OUTPUTS)
+        if unknown or not outputs:
+            raise EdgesegError(f"outputs must be a non-empty subset of {', '.join(TRAINING_OUTPUTS)}, got {outputs!r}")
+        if "logits" not in outputs:
+            parts = {"global": (self.global_net, global_image), "local": (self.local_net, patches)}
+            return {name: parts[name][0].features(parts[name][1])[1] for name in outputs}
         if image_index is None:
             if patches.shape[0] != global_image.shape[0]:
                 raise EdgesegError(
@@ -300,16 +314,17 @@ class LocalGlobalUNet(LesionModel):
         boxes: torch.Tensor | None = None,
         image_size: tuple[int, int] | None = None,
         image_index: torch.Tensor | None = None,
+        outputs: tuple[str, ...] = TRAINING_OUTPUTS,
     ) -> torch.Tensor | dict[str, torch.Tensor]:
         """Eval: stitched fused logits (N, 1, H, W) of whole images, computed without gradients.
 
         Train with ``patches``: :meth:`forward_patches` (``x`` is then the downsampled whole
-        image), the form a training step uses so that DistributedDataParallel sees an ordinary
-        forward. Train without: the tiling of eval with gradients (the dict of
+        image; ``outputs`` as there), the form a training step uses so that
+        DistributedDataParallel sees an ordinary forward. Train without: the tiling of eval with gradients (the dict of
         :meth:`segment_image`), which holds every patch's activations.
         """
         if patches is not None:
-            return self.forward_patches(x, patches, boxes, image_size, image_index)
+            return self.forward_patches(x, patches, boxes, image_size, image_index, outputs)
         if self.training:
             return self.segment_image(x)
         with torch.no_grad():

@@ -209,12 +209,21 @@ class _GradedDataset(torch.utils.data.Dataset):
         return image, masks, kind == "masked", dr, dme
 
 
+STAGE_OUTPUTS: dict[str, tuple[str, ...]] = {"wce_global": ("global",), "wce_local": ("local",), "localglobal": ("logits", "global")}
+"""The local-global model's outputs each stage loss scores (see ``forward_patches``)."""
+
+
 class LocalGlobalTask(SegmentationTask):
     """The mutually local-global U-Nets (paper 001): GlobalNet sees the whole image downsampled
     to ``global_size``; LocalNet and the fusion module see ``patches_per_image`` full-resolution
     patches, centred on a lesion pixel for half of them. The stage's loss picks the output:
     ``wce_global`` (pre-training GlobalNet), ``wce_local`` (pre-training LocalNet) or
-    ``localglobal`` (Eq. 1, fusion and fine-tuning), all weighted cross-entropy (Eq. 2)."""
+    ``localglobal`` (Eq. 1, fusion and fine-tuning), all weighted cross-entropy (Eq. 2).
+
+    The model runs only the parts the stage's loss scores (:data:`STAGE_OUTPUTS`): GlobalNet
+    alone in its pre-training, LocalNet alone in its own; fusion and fine-tuning run all three
+    (in the fusion stage the frozen nets build no graph: neither their weights nor the images
+    require gradients)."""
 
     patches_per_image = 2
 
@@ -240,7 +249,8 @@ class LocalGlobalTask(SegmentationTask):
         patch_masks = torch.stack([masks[i, :, t:b, l:r] for i, (t, l, b, r) in zip(index, boxes.tolist())])
         global_image = downsample_image(images, global_size)
         global_masks = downsample_mask(masks, (global_size, global_size))
-        output = model(global_image, patches, boxes.to(images.device), tuple(images.shape[-2:]), torch.tensor(index, device=images.device))
+        output = model(global_image, patches, boxes.to(images.device), tuple(images.shape[-2:]), torch.tensor(index, device=images.device),
+                       outputs=STAGE_OUTPUTS[self.stage.loss])
         if self.stage.loss == "wce_global":
             return self.loss(output["global"], global_masks)
         if self.stage.loss == "wce_local":
