@@ -16,13 +16,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from edgeseg.data.datasets import open_split  # noqa: E402
-from edgeseg.data.grading import grading_split  # noqa: E402
+from edgeseg.data.datasets import open_split, read_manifest  # noqa: E402
+from edgeseg.data.grading import grading_split, source_photographs  # noqa: E402
 from edgeseg.embedded import default_model_path  # noqa: E402
 from edgeseg.fileio import atomic_path, read_image  # noqa: E402
 from edgeseg.inference.runners import open_runner  # noqa: E402
 from edgeseg.progress import progress_bar  # noqa: E402
-from edgeseg.train.grading_head import source_photographs  # noqa: E402
 
 
 def main() -> None:
@@ -40,7 +39,7 @@ def main() -> None:
     network.encoder[-1].register_forward_hook(lambda module, inputs, output: captured.__setitem__("en6", output))
     contract = runner.info.preprocessing
     samples = open_split(args.data, grading_split("train"))
-    photographs = source_photographs(args.data, grading_split("train"), samples)
+    photographs = source_photographs(read_manifest(args.data), grading_split("train"), samples)
     rows = []
     for path in progress_bar("student features")(photographs, len(photographs)):
         runner.lesion_maps(contract.prepare(read_image(path)).square)

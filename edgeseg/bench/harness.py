@@ -188,11 +188,14 @@ def _test_samples(subjects: list[Subject], options: BenchOptions) -> tuple[list,
 
 def _grading(subjects: list[Subject], root: Path, options: BenchOptions, progress) -> tuple[dict, str]:
     """Grading scores of the subjects that grade, on the graded test photographs of the data set
-    the lesions were scored on (``grading/test`` of a folder `data prepare --grading` wrote)."""
+    the lesions were scored on (``grading/test`` of a folder `data prepare --grading` wrote), as
+    the camera gave them when the manifest names them (what `edgeseg predict` sees)."""
+    import dataclasses
+
     from edgeseg.bench.accuracy import score_grading
     from edgeseg.data.datasets import open_split, read_manifest
     from edgeseg.data.folder import read_grades, split_dir
-    from edgeseg.data.grading import grading_split, leaky_test_stems
+    from edgeseg.data.grading import grading_split, leaky_test_stems, source_photographs
     from edgeseg.outputs import GRADING_OUTPUTS
 
     if not any(set(GRADING_OUTPUTS) <= set(s.info.outputs) for s in subjects):
@@ -202,7 +205,9 @@ def _grading(subjects: list[Subject], root: Path, options: BenchOptions, progres
     except EdgesegError:
         return {}, f"no graded test photographs in {root} (prepare it with `edgeseg data prepare --grading`)"
     grades = read_grades(split_dir(root, grading_split("test")))
-    leaky = set(leaky_test_stems(read_manifest(root)))
+    manifest = read_manifest(root)
+    leaky = set(leaky_test_stems(manifest))
+    graded = [dataclasses.replace(sample, image=path) for sample, path in zip(graded, source_photographs(manifest, grading_split("test"), graded))]
     if options.images:
         graded = graded[: options.images]
     return score_grading(subjects, graded, grades, leaky, progress), f"{len(graded)} graded test photographs of {root} ({len(leaky)} leaky)"

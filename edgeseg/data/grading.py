@@ -214,3 +214,16 @@ def training_groups(
 def leaky_test_stems(manifest: Mapping | None) -> dict[str, str]:
     """``{grading-test stem: reason}`` recorded by `data prepare --grading` (empty without it)."""
     return dict(((manifest or {}).get(MANIFEST_ENTRY) or {}).get("leaky_test", {}))
+
+
+def source_photographs(manifest: Mapping | None, split: str, samples: Sequence[SegSample]) -> list[Path]:
+    """The photographs to grade: each graded photograph of ``split`` as the camera gave it, which
+    is what `edgeseg predict` sees (the manifest records it as ``source_image``), else the prepared
+    copy (cropped, resized and re-encoded, so a lesion model's maps of it differ). The head learns
+    from these (:mod:`edgeseg.train.grading_head`) and the bench scores on them."""
+    records = {record["stem"]: record for record in ((manifest or {}).get("images", {}).get(split) or [])}
+    chosen = []
+    for sample in samples:
+        source = Path(records.get(sample.stem, {}).get("source_image", ""))
+        chosen.append(source if source.name and source.is_file() else Path(sample.image))
+    return chosen

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from edgeseg.checkpoint import load_model, save_model
 from edgeseg.data.datasets import open_split, read_manifest
 from edgeseg.data.folder import read_grades, split_dir
-from edgeseg.data.grading import grading_split, training_groups
+from edgeseg.data.grading import grading_split, source_photographs, training_groups
 from edgeseg.data.splits import split_grouped_train_val
 from edgeseg.embedded import default_model_path
 from edgeseg.errors import EdgesegError
@@ -61,18 +61,6 @@ def _fingerprint(student: Path, photographs: list[Path], grid: int) -> str:
     digest = hashlib.sha256(student.read_bytes())
     digest.update(json.dumps([[str(path) for path in photographs], grid]).encode())
     return digest.hexdigest()
-
-
-def source_photographs(data: str | Path, split: str, samples: list) -> list[Path]:
-    """The photographs to learn from: each graded photograph as the camera gave it, which is what
-    `edgeseg predict` sees at inference (the prepared manifest records it as ``source_image``),
-    else the prepared copy (cropped, resized and re-encoded, so the student's maps of it differ)."""
-    records = {record["stem"]: record for record in ((read_manifest(data) or {}).get("images", {}).get(split) or [])}
-    chosen = []
-    for sample in samples:
-        source = Path(records.get(sample.stem, {}).get("source_image", ""))
-        chosen.append(source if source.name and source.is_file() else Path(sample.image))
-    return chosen
 
 
 def student_grids(student: Path, photographs: list[Path], grid: int, cache: Path, progress: bool = True) -> np.ndarray:
@@ -150,7 +138,7 @@ def train_head(options: TrainOptions) -> RunSummary:
     grid = model.head.grid
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / "config.json", dataclasses.asdict(options))
-    photographs = source_photographs(options.data, grading_split("train"), samples)
+    photographs = source_photographs(read_manifest(options.data), grading_split("train"), samples)
     grids = student_grids(student_path, photographs, grid, out / GRIDS, options.progress)
     _, groups = training_groups(read_manifest(options.data), [], [sample.stem for sample in samples])
     train_index, val_index = split_grouped_train_val(groups, options.val_fraction, options.seed)

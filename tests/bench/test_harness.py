@@ -131,3 +131,32 @@ def test_full_models_alone_are_measured_beside_the_embedded_default(tiny_model_f
     student_given = harness.BenchOptions(inputs=[str(student)], out=str(tmp_path))
     monkeypatch.setattr(harness, "STUDENT_MODELS", ("unet",))  # the tiny model plays the student: nothing is added
     assert [s.path for s in harness._subjects(student_given, log=lambda _: None)[0]] == [student]
+
+
+def test_grading_is_scored_on_the_photographs_the_manifest_names(tmp_path, monkeypatch):
+    """The head learns from the photographs as the camera gave them (``source_image``); the bench
+    grades the same ones, and the prepared copy only where the manifest names none that exists."""
+    import types
+
+    from edgeseg.bench import harness
+    from edgeseg.data.datasets import open_split
+    from edgeseg.data.synthetic import write_synthetic_dataset
+    from edgeseg.outputs import GRADING_OUTPUTS
+
+    data = write_synthetic_dataset(tmp_path / "data", n_train=2, n_test=1, size=64, seed=3, n_grading=6)
+    graded = open_split(data, "grading/test")
+    assert len(graded) >= 2
+    source = tmp_path / "camera" / f"{graded[0].stem}.jpg"
+    source.parent.mkdir()
+    source.write_bytes(graded[0].image.read_bytes())
+    manifest = json.loads((data / "manifest.json").read_text())
+    manifest["images"]["grading/test"] = [{"stem": graded[0].stem, "source_image": str(source)},
+                                          {"stem": graded[1].stem, "source_image": str(tmp_path / "gone.jpg")}]
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    seen = {}
+    monkeypatch.setattr("edgeseg.bench.accuracy.score_grading",
+                        lambda subjects, samples, grades, leaky, progress: seen.update({s.stem: s.image for s in samples}) or {})
+    grader = types.SimpleNamespace(info=types.SimpleNamespace(outputs=("lesion_probs", *GRADING_OUTPUTS)))
+    harness._grading([grader], data, types.SimpleNamespace(images=None), None)
+    assert seen[graded[0].stem] == source
+    assert seen[graded[1].stem] == graded[1].image
