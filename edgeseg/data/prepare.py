@@ -31,6 +31,7 @@ import numpy as np
 from edgeseg.data.fov import field_of_view_box, fundus_problem
 from edgeseg.data.folder import MANIFEST
 from edgeseg.data.samples import SegSample
+from edgeseg.data.statistics import channel_moments, mean_std_from_moments
 from edgeseg.data.transforms import MaskResizeStats, clahe, fit_size, resize_image, resize_mask
 from edgeseg.errors import DataError
 from edgeseg.fileio import (
@@ -47,12 +48,6 @@ FORMAT = "edgeseg-folder-v1"
 INCOMPLETE_MARKER = ".edgeseg-incomplete"
 IMAGE_SUFFIX = ".jpg"
 JPEG_QUALITY = 95
-
-
-def _channel_moments(image: np.ndarray) -> np.ndarray:
-    """Per-channel sum and sum of squares of a [0, 1]-scaled RGB image: shape (2, 3)."""
-    pixels = image.reshape(-1, 3).astype(np.float64) / 255.0
-    return np.stack([pixels.sum(axis=0), (pixels**2).sum(axis=0)])
 
 
 def _component_count(mask: np.ndarray) -> int:
@@ -119,8 +114,8 @@ class PreparedImage:
             image_bytes=encode_image(image, image_suffix, JPEG_QUALITY),
             mask_bytes=mask_bytes,
             record=full_record,
-            moments=_channel_moments(image),
-            clahe_moments=_channel_moments(clahe(image)),
+            moments=channel_moments(image),
+            clahe_moments=channel_moments(clahe(image)),
             pixels=int(image.shape[0] * image.shape[1]),
             image_suffix=image_suffix,
         )
@@ -161,11 +156,8 @@ def _prepare_task(task: tuple[SegSample, int]) -> PreparedImage | str:
 
 def _mean_std(items: Iterable[PreparedImage], attribute: str) -> dict[str, list[float]]:
     items = list(items)
-    total = sum(item.pixels for item in items)
-    moments = sum(getattr(item, attribute) for item in items)
-    mean = moments[0] / total
-    std = np.sqrt(np.maximum(moments[1] / total - mean**2, 0.0))
-    return {"mean": [round(float(v), 6) for v in mean], "std": [round(float(v), 6) for v in std]}
+    mean, std = mean_std_from_moments(sum(getattr(item, attribute) for item in items), sum(item.pixels for item in items))
+    return {"mean": list(mean), "std": list(std)}
 
 
 def _relative_files(item: PreparedImage) -> list[str]:
