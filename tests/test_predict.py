@@ -158,3 +158,20 @@ def test_predict_with_an_onnx_model_never_imports_torch(photo, tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "o" / "photo.json").is_file()
+
+
+@pytest.mark.parametrize("broken", ["referable_prob", "dr_probs"])
+def test_nan_grades_are_an_error_not_a_verdict(tmp_path, broken):
+    """A model that gives NaN grades is broken: `predict` must not print "no referral" for it."""
+    import types
+
+    from edgeseg.errors import EdgesegError
+    from edgeseg.predict.verdict import screening_verdict
+
+    info = types.SimpleNamespace(path=tmp_path / "graded.onnx", card={"grading": {"referable_threshold": 0.3}})
+    outputs = {"dr_probs": np.array([[0.1, 0.1, 0.6, 0.1, 0.1]]), "dme_probs": np.array([[0.8, 0.1, 0.1]]),
+               "referable_prob": np.array([[0.7]])}
+    assert screening_verdict(outputs, info)["refer"] and screening_verdict(outputs, info)["dr_grade"] == 2
+    outputs[broken] = np.full_like(outputs[broken], np.nan)
+    with pytest.raises(EdgesegError, match="graded.onnx: the model gave NaN"):
+        screening_verdict(outputs, info)

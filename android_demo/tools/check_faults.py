@@ -43,6 +43,7 @@ NCHW = "ModelInputGoldenTest.nchwInputEqualsPython"
 GRADES = "ScreeningVerdictGoldenTest.gradesEqualPython"
 REFERRAL = "ScreeningVerdictGoldenTest.referralEqualsPython"
 LINES = "ScreeningVerdictGoldenTest.linesEqualPython"
+NON_FINITE = "ScreeningVerdictGoldenTest.nonFiniteGradesAreTheSameError"
 OUTPUTS = "ScreeningMetadataGoldenTest.taskAndOutputsEqualPython"
 GRADING = "ScreeningMetadataGoldenTest.gradingEqualsPython"
 
@@ -80,7 +81,8 @@ FAULTS = (
     Fault("argmax takes the last maximum", "ScreeningVerdict.java",
           "if (values[i] > values[best]) {", "if (values[i] >= values[best]) {",
           cases(GRADES, "dr_and_dme_ties_take_the_first", "all_classes_equal", "ties_in_the_last_classes")),
-    Fault("argmax skips NaN", "ScreeningVerdict.java", "if (Float.isNaN(values[i])) {", "if (false) {", cases(GRADES, "nan_outputs")),
+    Fault("NaN or infinite grades not refused", "ScreeningVerdict.java", "if (!Float.isFinite(value)) {", "if (false) {",
+          cases(NON_FINITE, "nan_outputs", "infinite_outputs")),
     Fault("DR grade names off by one", "ScreeningVerdict.java",
           "return DR_NAMES.get(drGrade);", "return DR_NAMES.get(Math.min(drGrade + 1, DR_NAMES.size() - 1));",
           cases(GRADES, "moderate_npdr_refer", "mild_npdr") | cases(LINES, "moderate_npdr_refer", "mild_npdr")),

@@ -37,8 +37,9 @@ edgeseg's core Python (no export extra) and from synthetic images only:
   ``verdict_lines`` give for deterministic grading outputs (float32, as a runner returns them):
   argmax ties, probabilities at, just below and just above the threshold (in float32 the
   threshold 0.4213 is 0.42129999..., below it), two-decimal roundings that are exact halves
-  (0.125 prints "0.12"), NaN, infinity and -0.0. Non-finite values are written as the strings
-  ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` (JSON has no such numbers).
+  (0.125 prints "0.12") and -0.0; NaN and infinite grades, which are an error and give no
+  verdict (the case's ``error``). Non-finite values are written as the strings ``"NaN"``,
+  ``"Infinity"``, ``"-Infinity"`` (JSON has no such numbers).
 
 ``tests/android/test_golden_fresh.py`` reruns this script and fails when the Python side changed
 without the goldens being regenerated.
@@ -55,6 +56,7 @@ import cv2
 import numpy as np
 
 from edgeseg.data.synthetic import make_fundus
+from edgeseg.errors import EdgesegError
 from edgeseg.export.golden import golden_photograph, lesion_summary
 from edgeseg.export.metadata import build_metadata, embed_tflite
 from edgeseg.fileio import encode_image
@@ -62,7 +64,7 @@ from edgeseg.inference.model_info import info_from_metadata
 from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.inference.runners import output_to_maps, square_to_input
 from edgeseg.outputs import GRADING_OUTPUTS
-from edgeseg.predict.verdict import DME_NAMES, DR_NAMES, screening_verdict, verdict_lines
+from edgeseg.predict.verdict import DME_NAMES, DR_NAMES, NON_FINITE, screening_verdict, verdict_lines
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[1] / "fundus-core" / "src" / "test" / "resources" / "golden"
 SIZE = 128
@@ -300,14 +302,13 @@ def verdict_case(name: str, file: str, info, dr: list[float], dme: list[float], 
     """One case: the float32 grading outputs as a runner returns them, Python's verdict and lines."""
     outputs = {"dr_probs": np.asarray([dr], np.float32), "dme_probs": np.asarray([dme], np.float32),
                "referable_prob": np.asarray([[referable]], np.float32)}
-    verdict = screening_verdict(outputs, info)
-    return {
-        "name": name,
-        "metadata": file,
-        "outputs": {key: [json_number(float(v)) for v in np.ravel(value)] for key, value in outputs.items()},
-        "verdict": json_values(verdict),
-        "lines": verdict_lines(verdict),
-    }
+    case = {"name": name, "metadata": file,
+            "outputs": {key: [json_number(float(v)) for v in np.ravel(value)] for key, value in outputs.items()}}
+    try:
+        verdict = screening_verdict(outputs, info)
+    except EdgesegError as error:  # NaN or infinite grades: an error, no verdict
+        return {**case, "verdict": None, "lines": [], "error": NON_FINITE if NON_FINITE in str(error) else str(error)}
+    return {**case, "verdict": json_values(verdict), "lines": verdict_lines(verdict)}
 
 
 def tflite_info(file: str, meta: dict):

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from edgeseg.errors import EdgesegError
 from edgeseg.inference.model_info import ModelInfo
 from edgeseg.outputs import GRADING_OUTPUTS
 
 DR_NAMES = ("no DR", "mild NPDR", "moderate NPDR", "severe NPDR", "PDR")
+NON_FINITE = "the model gave NaN or infinite grades"
 DME_NAMES = ("no DME risk", "exudates away from the macula", "exudates near the macula")
 
 
 def screening_verdict(outputs: dict[str, np.ndarray], info: ModelInfo) -> dict | None:
-    """The verdict from a prediction's grading outputs; None for a model that does not grade."""
+    """The verdict from a prediction's grading outputs; None for a model that does not grade. A
+    model that gives NaN or infinite grades is broken, and no verdict is made up from them (a NaN
+    referral probability would otherwise read as "no referral")."""
     if not set(GRADING_OUTPUTS) <= set(outputs):
         return None
     dr, dme = np.ravel(outputs["dr_probs"]), np.ravel(outputs["dme_probs"])
     probability = float(np.ravel(outputs["referable_prob"])[0])
+    if not (np.isfinite(dr).all() and np.isfinite(dme).all() and np.isfinite(probability)):
+        raise EdgesegError(f"{info.path}: {NON_FINITE}; check the file with `edgeseg export --inspect {info.path}` or export it again")
     threshold = float(info.card.get("grading", {}).get("referable_threshold", 0.5))
     return {
         "dr_grade": int(np.argmax(dr)), "dr_name": DR_NAMES[int(np.argmax(dr))],

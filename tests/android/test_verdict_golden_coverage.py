@@ -3,7 +3,7 @@ of the verdict (``edgeseg/predict/verdict.py``) can differ from Python, so that 
 golden tests fail on such a difference (issue #19): a probability exactly at the referral
 threshold (``>=`` against ``>``), a float32 probability equal to the threshold in float32 but
 below it as a double (comparing in float32), argmax ties whose first and last maxima differ,
-a NaN argmax, probabilities whose two decimals differ between half-even and half-up rounding,
+NaN and infinite grades (an error, no verdict), probabilities whose two decimals differ between half-even and half-up rounding,
 every DR grade and DME risk, and metadata without ``grading`` or without ``outputs``.
 ``test_golden_fresh`` keeps the file equal to what ``make_golden.py`` writes now.
 """
@@ -56,8 +56,13 @@ def test_argmax_ties_where_first_and_last_maximum_differ() -> None:
         assert ties, f"no {output} tie between two classes"
 
 
-def test_a_nan_output() -> None:
-    assert any(np.isnan(floats(case["outputs"]["dr_probs"])).any() for case in verdicts())
+def test_nan_and_infinite_grades_are_an_error() -> None:
+    graded = [case for case in cases()["verdicts"] if case["outputs"]]
+    nan = [case for case in graded if np.isnan(floats(case["outputs"]["dr_probs"])).any()]
+    infinite = [case for case in graded if np.isinf(floats(case["outputs"]["referable_prob"])).any()]
+    assert nan and infinite
+    assert all(case["error"] and case["verdict"] is None and not case["lines"] for case in nan + infinite)
+    assert not any("error" in case for case in verdicts())
 
 
 def test_half_even_and_half_up_printing_differ_somewhere() -> None:

@@ -82,3 +82,12 @@ def test_map_back_equals_opencv_bilinear_resize(tmp_path: Path) -> None:
         differing = int(np.count_nonzero(restored != expected))
         largest = float(np.abs(restored - expected).max())
         assert (differing == 0) if exact else (largest <= 2e-7), f"case {index}: {differing} of {expected.size} values differ, by up to {largest}"
+
+
+def test_the_page_and_the_android_library_give_pythons_message_for_broken_grades() -> None:
+    """NaN or infinite grades are one error in the three ports, with one message."""
+    from edgeseg.predict.verdict import NON_FINITE
+
+    assert f"export const NON_FINITE = '{NON_FINITE}';" in (WEB_DEMO / "src" / "fundus" / "grading.js").read_text()
+    java = WEB_DEMO.parent / "android_demo" / "fundus-core" / "src" / "main" / "java" / "org" / "edgeseg" / "fundus" / "ScreeningVerdict.java"
+    assert f'NON_FINITE = "{NON_FINITE}";' in java.read_text()

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fovMaskSmall, fundusProblem } from '../src/fundus/fov.js';
-import { gradingVerdict } from '../src/fundus/grading.js';
+import { gradingVerdict, NON_FINITE } from '../src/fundus/grading.js';
 import { countComponents, countComponentsByRuns } from '../src/fundus/opencv/connected-components.js';
 import { nameOutputs } from '../src/fundus/outputs.js';
 import { RgbImage } from '../src/fundus/rgb-image.js';
@@ -65,6 +65,16 @@ test('the verdict appears only with a grading head, with class names from the me
   assert.equal(named.referable.referable, false);
   const keyed = gradingVerdict({ outputs: { dme_probs: { classes: [{ name: 'none' }, { name: 'far' }, { name: 'near' }] } } }, outputs);
   assert.equal(keyed.dme.label, 'far');
+});
+
+test("NaN or infinite grades are an error with edgeseg's message, not a verdict", () => {
+  const outputs = { dr_probs: Float32Array.from([0.1, 0.1, 0.6, 0.1, 0.1]), dme_probs: Float32Array.from([0.2, 0.7, 0.1]),
+    referable_prob: Float32Array.from([0.8]) };
+  assert.equal(gradingVerdict({}, outputs).referable.referable, true);
+  for (const [name, value] of [['referable_prob', NaN], ['dr_probs', Infinity], ['dme_probs', -Infinity]]) {
+    const broken = { ...outputs, [name]: outputs[name].map((v, i) => (i === 0 ? value : v)) };
+    assert.throws(() => gradingVerdict({}, broken), { message: NON_FINITE });
+  }
 });
 
 test('TFLite outputs are named by edgeseg name inside their own name, else by shape', () => {

@@ -5,8 +5,13 @@
  * (3 DME risks) and referable_prob (1). The metadata may name the outputs and their classes in an
  * "outputs" entry, as a list of {name, classes, ...} or as a dict keyed by name; missing class
  * names fall back to the IDRiD grading scheme below (Porwal et al. 2018). Without these outputs
- * there is no verdict (null), and the page shows the lesions only.
+ * there is no verdict (null), and the page shows the lesions only. NaN or infinite grades are an
+ * error, as in edgeseg's Python and the Android library: a broken model gets no verdict (a NaN
+ * referral probability would otherwise read as "not referable").
  */
+
+/** edgeseg's message for NaN or infinite grades (edgeseg/predict/verdict.py, NON_FINITE). */
+export const NON_FINITE = 'the model gave NaN or infinite grades';
 
 /** IDRiD's DR grades (international clinical DR scale) and DME risk grades. */
 export const DEFAULT_CLASSES = {
@@ -45,6 +50,7 @@ function classProbabilities(metadata, name, values) {
 export function gradingVerdict(metadata, outputs) {
   const present = gradingOutputs(Object.keys(outputs));
   if (present.length === 0) return null;
+  if (present.some((name) => Array.from(outputs[name]).some((value) => !Number.isFinite(value)))) throw new Error(NON_FINITE);
   const verdict = {};
   if (outputs.dr_probs) verdict.dr = classProbabilities(metadata, 'dr_probs', outputs.dr_probs);
   if (outputs.dme_probs) verdict.dme = classProbabilities(metadata, 'dme_probs', outputs.dme_probs);

@@ -12,7 +12,8 @@ import java.util.Map;
  * {@code referable_prob} is at least the referral threshold the model card chose on validation.
  *
  * <p>Exactly as Python decides: an argmax tie goes to the lowest class ({@code numpy.argmax}
- * takes the first maximum, and the first NaN if there is one); the probability is the float32
+ * takes the first maximum); NaN or infinite grades are an error, not a verdict (a NaN referral
+ * probability would otherwise read as "no referral"); the probability is the float32
  * output widened to a double and compared with the threshold as doubles (Python's {@code float}),
  * not in float32, so a probability of 0.7f (0.699999988...) is below a threshold of 0.7; the
  * probability is printed with two decimals rounded half to even ({@link PythonFormat}).
@@ -24,6 +25,9 @@ public final class ScreeningVerdict {
     /** {@code DME_NAMES}: the DME risks 0 to 2. */
     public static final List<String> DME_NAMES = Collections.unmodifiableList(
             Arrays.asList("no DME risk", "exudates away from the macula", "exudates near the macula"));
+
+    /** Python's {@code NON_FINITE}: the message of the error for NaN or infinite grades. */
+    public static final String NON_FINITE = "the model gave NaN or infinite grades";
 
     private final int drGrade;
     private final int dmeRisk;
@@ -54,22 +58,27 @@ public final class ScreeningVerdict {
      * The verdict from the three grading outputs: 5 DR grade probabilities, 3 DME risk
      * probabilities and the referral probability (the first value of {@code referableProb}).
      *
-     * @throws IllegalArgumentException when an output has another number of values
+     * @throws IllegalArgumentException when an output has another number of values, or a NaN or
+     *     infinite value ({@link #NON_FINITE}: the model is broken)
      */
     public static ScreeningVerdict of(float[] drProbs, float[] dmeProbs, float[] referableProb, double referableThreshold) {
         requireLength(ModelOutput.DR_PROBS, drProbs, DR_NAMES.size());
         requireLength(ModelOutput.DME_PROBS, dmeProbs, DME_NAMES.size());
         requireLength(ModelOutput.REFERABLE_PROB, referableProb, 1);
+        for (float[] values : new float[][] {drProbs, dmeProbs, referableProb}) {
+            for (float value : values) {
+                if (!Float.isFinite(value)) {
+                    throw new IllegalArgumentException(NON_FINITE);
+                }
+            }
+        }
         return new ScreeningVerdict(argmax(drProbs), argmax(dmeProbs), referableProb[0], referableThreshold);
     }
 
-    /** {@code numpy.argmax}: the index of the first maximum, or of the first NaN if any. */
+    /** {@code numpy.argmax} of finite values: the index of the first maximum. */
     static int argmax(float[] values) {
         int best = 0;
-        for (int i = 0; i < values.length; i++) {
-            if (Float.isNaN(values[i])) {
-                return i;
-            }
+        for (int i = 1; i < values.length; i++) {
             if (values[i] > values[best]) {
                 best = i;
             }
