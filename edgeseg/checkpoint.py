@@ -26,7 +26,7 @@ from torch import nn
 from edgeseg import NOTICE
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_path
-from edgeseg.inference.model_info import CARD_KEY, read_card_header, resolve_model_file
+from edgeseg.model_file import CARD_KEY, read_card_header, resolve_model_file
 
 STATE_KEY = "edgeseg.state"
 CARD_FORMAT = "edgeseg-model-v1"

@@ -21,7 +21,8 @@ from edgeseg.checkpoint import load_model
 from edgeseg.embedded import default_model_path
 from edgeseg.errors import EdgesegError
 from edgeseg.inference.formats import LAYOUTS, Format, resolve_precisions, resolve_targets
-from edgeseg.inference.model_info import info_from_card, resolve_model_file
+from edgeseg.inference.model_info import info_from_card
+from edgeseg.model_file import resolve_model_file
 from edgeseg.inference.parity import Parity
 from edgeseg.inference.runners import TorchRunner, open_runner
 from edgeseg.inference.torch_module import PixelsToProbabilities

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import struct
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +21,9 @@ from pathlib import Path
 from edgeseg.errors import EdgesegError
 from edgeseg.inference.formats import Format, format_of
 from edgeseg.inference.preprocessing import Preprocessing
+from edgeseg.model_file import read_card_header, resolve_model_file
 from edgeseg.outputs import LESION_OUTPUT, output_names
 
-CARD_KEY = "edgeseg.card"
 METADATA_KEY = "edgeseg"
 TFLITE_MEMBER = "edgeseg_metadata.json"
 
@@ -51,25 +50,6 @@ class ModelInfo:
     @property
     def stem(self) -> str:
         return self.path.parent.name if self.path.stem in ("best", "last") else self.path.stem
-
-
-def read_card_header(path: str | Path) -> dict:
-    """The model card in a ``.safetensors`` file, from its JSON header alone (no tensor is read)."""
-    path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            (length,) = struct.unpack("<Q", handle.read(8))
-            if length > 100_000_000:
-                raise ValueError("header too large")
-            header = json.loads(handle.read(length))
-    except FileNotFoundError:
-        raise EdgesegError(f"{path}: file not found") from None
-    except (OSError, ValueError, struct.error, UnicodeDecodeError) as exc:
-        raise EdgesegError(f"{path}: not a readable safetensors file ({exc}); re-export or re-train it") from None
-    metadata = header.get("__metadata__") or {}
-    if CARD_KEY not in metadata:
-        raise EdgesegError(f"{path}: holds no edgeseg model card; is it an edgeseg model file?")
-    return json.loads(metadata[CARD_KEY])
 
 
 def read_metadata(path: str | Path) -> dict:
@@ -144,19 +124,6 @@ def info_from_metadata(path: Path, metadata: dict) -> ModelInfo:
         Preprocessing.from_dict(metadata["preprocessing"]), {lesion: float(metadata["thresholds"][lesion]) for lesion in lesions},
         metadata["precision"], metadata["input"]["layout"], source, outputs, metadata,
     )
-
-
-def resolve_model_file(path: str | Path) -> Path:
-    """A model file, or a run folder (its ``best.safetensors``, else ``last.safetensors``)."""
-    path = Path(path)
-    if path.is_dir() and path.suffix.lower() != ".mlpackage":
-        for name in ("best.safetensors", "last.safetensors"):
-            if (path / name).is_file():
-                return path / name
-        raise EdgesegError(f"{path}: no best.safetensors or last.safetensors in this run folder")
-    if not path.exists():
-        raise EdgesegError(f"{path}: file not found")
-    return path
 
 
 def read_info(path: str | Path) -> ModelInfo:

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from edgeseg.errors import EdgesegError
-from edgeseg.inference.model_info import LESION_OUTPUT, ModelInfo, read_info, resolve_model_file
+from edgeseg.inference.model_info import LESION_OUTPUT, ModelInfo, read_info
+from edgeseg.model_file import resolve_model_file
 
 Outputs = dict[str, np.ndarray]
 
