@@ -37,6 +37,10 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--schedule", choices=["constant", "poly"],
                         help="replace every stage's learning-rate schedule: poly decays to 0 over the stage "
                              "(fine-tuning from --init), constant keeps the rate")
+    parser.add_argument("--ema", type=float, metavar="DECAY",
+                        help="validate and save a moving average of the weights, moved by (1 - DECAY) after every "
+                             "optimizer step (e.g. 0.998: about the last 500 steps); damps swings between validations "
+                             "(with --resume: from now on)")
     parser.add_argument("--batch-size", type=int, help="images per process and accumulation step")
     parser.add_argument("--accumulate", type=int, default=1, help="gradient accumulation steps (default 1)")
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
@@ -97,6 +101,7 @@ def training_options(args: argparse.Namespace, recipe: str, **extra):
         lr=args.lr,
         optimizer=args.optimizer,
         schedule=args.schedule,
+        ema=args.ema,
         command="edgeseg " + " ".join(shlex.quote(part) for part in sys.argv[1:]),
         **extra,
     )
@@ -132,7 +137,7 @@ def run_train(args: argparse.Namespace) -> int:
         return 0
     if args.resume:
         summary = resume(args.resume, epochs=args.epochs, threads=args.threads, workers=args.workers, crop=args.crop,
-                         val_every=args.val_every, progress=True)
+                         val_every=args.val_every, ema=args.ema, progress=True)
     else:
         if not args.recipe or not args.data:
             raise EdgesegError("--recipe and --data are required (or --resume RUN_DIR, or --list-recipes)")

@@ -8,6 +8,8 @@
   any split (BatchNorm statistics aside, which are per micro-batch in every case).
 - Determinism: model initialisation from ``seed``; every sample's augmentation from
   (seed, epoch, position); the learning rate from the position alone.
+- Weight averaging (``ema``, :mod:`edgeseg.train.averaging`): validation and the saved models
+  hold the moving average of the weights.
 - Checkpoints that lose nothing: ``resume.safetensors`` (weights, optimizer, scaler, RNG,
   position) every few minutes and at every epoch end, ``last.safetensors`` and
   ``best.safetensors`` (weights + model card, best by mean validation AUPR); all written
@@ -265,6 +267,12 @@ class Trainer:
         model.to(device)
         if channels_last:
             session.model = model.to(memory_format=torch.channels_last)
+        if options.ema is not None:
+            from edgeseg.train.averaging import WeightAverage
+
+            session.average = WeightAverage(session.model, options.ema)
+            if session.resume_state:
+                session.average.restore(session.resume_state["_tensors"])
         session.amp_dtype = _amp_dtype(options, device)
         session.scaler = torch.amp.GradScaler(device.type, enabled=session.amp_dtype == torch.float16)
         if session.resume_state and session.resume_state.get("scaler"):
@@ -348,6 +356,8 @@ class Trainer:
         session.scaler.step(session.optimizer)
         session.scaler.update()
         session.optimizer.zero_grad(set_to_none=True)
+        if session.average:
+            session.average.update(session.model)
         return total
 
     def _end_epoch(self, session: "_Session", stage_index: int, epoch: int, losses: list[float], seconds: float) -> None:
@@ -360,17 +370,17 @@ class Trainer:
         last_epoch_of_run = stage_index == len(recipe.stages) - 1 and epoch + 1 == stage.epochs
         if info.is_main and data.val and ((epoch + 1) % recipe.val_every == 0 or last_epoch_of_run):
             if self.options.precise_bn_images:
-                recalibrate_batchnorm(session.model, data.train[: self.options.precise_bn_images], data.preprocessing, session.device,
+                recalibrate_batchnorm(session.evaluated, data.train[: self.options.precise_bn_images], data.preprocessing, session.device,
                                       recipe.batch_size)
-            metrics = validate(session.model, data.val, data.preprocessing, data.lesions, session.device, data.graded_val)
+            metrics = validate(session.evaluated, data.val, data.preprocessing, data.lesions, session.device, data.graded_val)
             if metrics["mean"] > session.best["mean"]:
                 session.best = {"mean": metrics["mean"], "epoch": self._global_epoch(stage_index, epoch), "metrics": metrics}
-                save_model(self.run_dir / "best.safetensors", session.model, self._card(session, metrics))
+                save_model(self.run_dir / "best.safetensors", session.evaluated, self._card(session, metrics))
         if info.is_main:
             session.log.epoch({"stage": stage.name, "epoch": epoch + 1, "step": session.position["step"],
                                "train_loss": sum(losses) / max(1, len(losses)), "seconds": seconds,
                                **{f"val_{k}": v for k, v in metrics.items() if not isinstance(v, dict)}})
-            save_model(self.run_dir / "last.safetensors", session.model, self._card(session, metrics))
+            save_model(self.run_dir / "last.safetensors", session.evaluated, self._card(session, metrics))
             self._save_resume(session)
             session.log.plot(self.run_dir / "curves.png", f"{recipe.name} on {Path(self.options.data).name}")
         barrier(info)
@@ -379,7 +389,7 @@ class Trainer:
         if session.info.is_main:
             self._save_resume(session)
             if not (self.run_dir / "best.safetensors").exists():
-                save_model(self.run_dir / "best.safetensors", session.model, self._card(session, {}))
+                save_model(self.run_dir / "best.safetensors", session.evaluated, self._card(session, {}))
         seconds = session.seconds_per_epoch
         mean_seconds = sum(seconds) / len(seconds) if seconds else float("nan")
         return RunSummary(self.run_dir, session.best["epoch"], session.best["metrics"], mean_seconds, len(seconds))
@@ -396,6 +406,7 @@ class Trainer:
             saved_position,
             self._card(session, session.best.get("metrics", {})),
             scaler_state=session.scaler.state_dict() if session.scaler.is_enabled() else None,
+            extra_tensors=session.average.tensors() if session.average else None,
         )
         session.last_save = time.monotonic()
 
@@ -418,6 +429,12 @@ class _Session:
     optimizer: torch.optim.Optimizer | None = None
     seconds_per_epoch: list[float] = field(default_factory=list)
     last_save: float = field(default_factory=time.monotonic)
+    average: Any = None  # a WeightAverage with --ema
+
+    @property
+    def evaluated(self) -> nn.Module:
+        """The model that is validated and saved: the weight average with ``--ema``."""
+        return self.average.module if self.average else self.model
 
 
 def _progress(enabled: bool, total: int, initial: int, description: str):

@@ -46,6 +46,7 @@ class TrainOptions:
     lr: float | None = None
     optimizer: str | None = None
     schedule: str | None = None
+    ema: float | None = None
     teachers: list[str] = field(default_factory=list)
     distill_weight: float = 1.0
     teacher_calibration: str = "none"

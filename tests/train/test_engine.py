@@ -209,3 +209,37 @@ def test_resume_overrides_are_kept_for_later_resumes(synthetic_root, tmp_path):
     resume(run, epochs=2, crop=32, progress=False)
     saved = json.loads((run / "config.json").read_text())
     assert saved["crop"] == 32 and saved["epochs"] == 2
+
+
+def test_weight_average_follows_the_ema_formula():
+    from edgeseg.train.averaging import WeightAverage
+
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 2, 3), torch.nn.BatchNorm2d(2))
+    average = WeightAverage(model, decay=0.9)
+    first = {key: value.clone() for key, value in model.state_dict().items()}
+    average.update(model)  # the first update copies
+    with torch.no_grad():
+        model[0].weight.add_(1.0)
+        model[1].running_mean.add_(2.0)
+    average.update(model)
+    averaged = average.module.state_dict()
+    assert torch.allclose(averaged["0.weight"], 0.9 * first["0.weight"] + 0.1 * model[0].weight)
+    assert torch.allclose(averaged["1.running_mean"], torch.full((2,), 0.2))  # BatchNorm statistics are averaged too
+    with pytest.raises(EdgesegError, match="--ema 1.0: the decay per optimizer step must be in"):
+        WeightAverage(model, decay=1.0)
+
+
+def test_ema_run_saves_the_average_and_resume_continues_it(synthetic_root, tmp_path):
+    """``--ema``: last/best hold the average, not the optimizer's weights, and a run stopped after
+    one epoch and resumed ends with the same average as a run that was never stopped."""
+    whole = tmp_path / "whole"
+    train(_options(synthetic_root, whole, epochs=2, ema=0.5, val_every=1))
+    raw = {key[len("model."):]: value for key, value in load_file(str(whole / "resume.safetensors")).items() if key.startswith("model.")}
+    averaged = _parameters(whole / "last.safetensors")
+    assert max(float((averaged[key] - raw[key]).abs().max()) for key in averaged) > 1e-4
+    assert _parameters(whole / "best.safetensors").keys() == averaged.keys()
+    stopped = tmp_path / "stopped"
+    train(_options(synthetic_root, stopped, epochs=1, ema=0.5, val_every=1))
+    resume(stopped, epochs=2, progress=False)
+    resumed = _parameters(stopped / "last.safetensors")
+    assert max(float((averaged[key] - resumed[key]).abs().max()) for key in averaged) < 1e-6
