@@ -13,6 +13,7 @@ golden vectors. Only the PyTorch runner imports torch.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -36,15 +37,15 @@ def output_to_maps(output: np.ndarray, layout: str) -> np.ndarray:
     return maps.transpose(2, 0, 1) if layout == "nhwc" else maps
 
 
-class Runner:
+class Runner(ABC):
     """A model ready to run; subclasses implement :meth:`run_batch` for their runtime."""
 
     def __init__(self, info: ModelInfo) -> None:
         self.info = info
 
+    @abstractmethod
     def run_batch(self, batch: np.ndarray) -> Outputs:
         """Raw outputs by name for a (1, ...) float32 input in the model's layout."""
-        raise NotImplementedError
 
     def __call__(self, square: np.ndarray) -> Outputs:
         raw = self.run_batch(square_to_input(square, self.info.layout))
