@@ -17,4 +17,4 @@ def test_vgg16_from_scratch_keeps_the_signal_through_its_13_layers():
         outputs = blocks(torch.randn(1, 3, 96, 96))
     ratio = float(outputs[-1].std() / outputs[0].std())
     assert ratio > 0.3, f"conv5 / conv1 activation scale {ratio:.3f}: the signal vanishes"
-    assert all(float(conv.bias.abs().max()) == 0.0 for conv in blocks.modules() if isinstance(conv, torch.nn.Conv2d))
+    assert all(float(conv.bias.detach().abs().max()) == 0.0 for conv in blocks.modules() if isinstance(conv, torch.nn.Conv2d))
