@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from edgeseg.checkpoint import model_tensors
 from edgeseg.errors import EdgesegError
 
 PREFIX = "ema."
@@ -29,7 +30,6 @@ class WeightAverage:
     def __init__(self, model: nn.Module, decay: float) -> None:
         if not 0.0 <= decay < 1.0:
             raise EdgesegError(f"--ema {decay}: the decay per optimizer step must be in [0, 1), e.g. 0.998")
-        self.decay = decay
         self._averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
     @property
@@ -43,7 +43,7 @@ class WeightAverage:
 
     def tensors(self) -> dict[str, torch.Tensor]:
         """The average's state, for the resume file."""
-        tensors = {PREFIX + key: value.detach().to("cpu").contiguous().clone() for key, value in self.module.state_dict().items()}
+        tensors = {PREFIX + key: value for key, value in model_tensors(self.module).items()}
         tensors[COUNT] = self._averaged.n_averaged.detach().to("cpu").clone()
         return tensors
 
