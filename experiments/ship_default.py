@@ -80,8 +80,22 @@ def main() -> None:
     write_onnx_twin(args.out, args.data)
 
 
+def portable_training(training: dict) -> dict:
+    """The card's training record with this machine's absolute folders named, not located
+    (``/work/data/idrid1440`` -> ``idrid1440``), in its options and in its command alike: a
+    user's machine has none of them, and ``reproduce`` gives the commands to run."""
+    located = [value for key in ("data", "out", "init") if isinstance(value := training.get(key), str) and Path(value).is_absolute()]
+    located += [value for value in training.get("teachers", []) if Path(value).is_absolute()]
+    portable = {key: Path(value).name if value in located else value for key, value in training.items() if key != "teachers"}
+    portable["teachers"] = [Path(value).name if value in located else value for value in training.get("teachers", [])]
+    for value in sorted(located, key=len, reverse=True):
+        portable["command"] = portable.get("command", "").replace(value, Path(value).name)
+    return portable
+
+
 def write(path: Path, model: torch.nn.Module, card: dict) -> None:
     """The model file and its card beside it as JSON, each written atomically."""
+    card = {**card, "training": portable_training(card.get("training", {}))}
     save_model(path, model, card)
     atomic_write_json(path.with_suffix(".json"), card)
     print(f"Wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and {path.with_suffix('.json')}")
