@@ -5,7 +5,7 @@
  * `window.edgesegPage` lets tests drive the page and read its results.
  */
 
-/** Overlay colours (RGB) of edgeseg/predict.py: LESION_COLOURS. */
+/** Overlay colours (RGB) of edgeseg/predict/overlay.py: LESION_COLOURS. */
 const LESION_COLOURS = { MA: [0, 255, 255], HE: [60, 255, 60], EX: [40, 90, 255], SE: [255, 0, 255], OD: [255, 255, 255] };
 const SPARE_COLOURS = [[255, 200, 0], [255, 120, 120], [120, 200, 255]];
 

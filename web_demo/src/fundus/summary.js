@@ -2,7 +2,7 @@
  * From the model's probability maps to what `edgeseg predict` reports: thresholded masks, areas
  * and 8-connected component counts, at the model's resolution (lesion_summary in
  * edgeseg/export/golden.py, LesionSummary.java) and mapped back onto the photograph's pixels
- * (maps_to_image and summarise in edgeseg/predict.py).
+ * (Preprocessing.maps_to_image in edgeseg/inference/preprocessing.py, summarise in edgeseg/predict/summary.py).
  */
 import { countComponents, countComponentsByRuns } from './opencv/connected-components.js';
 import { f } from './opencv/rounding.js';
@@ -114,7 +114,7 @@ export class PackedMask {
 }
 
 /**
- * summarise() of edgeseg/predict.py: per lesion, the threshold, the area in photograph pixels and
+ * summarise() of edgeseg/predict/summary.py: per lesion, the threshold, the area in photograph pixels and
  * as a share of the field of view, the 8-connected components and the highest probability, with
  * each lesion's mask over the field-of-view box (outside the box every probability is 0).
  */
