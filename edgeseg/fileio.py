@@ -117,6 +117,17 @@ def truncation_problem(data: bytes) -> str | None:
     return None
 
 
+def portable_path(path: str | os.PathLike[str]) -> str:
+    """``path`` relative to the working directory when it lies inside it (``edgeseg/weights/...``
+    rather than this machine's ``/home/.../edgeseg/weights/...``), else as given: for paths that
+    files record and that other machines read."""
+    absolute = Path(path).absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """Read a colour image as an RGB ``uint8`` array of shape (H, W, 3).
 

@@ -93,3 +93,11 @@ def test_read_mask_wrong_size_names_both_sizes(tmp_path):
     Image.fromarray(np.zeros((10, 12), np.uint8)).save(tmp_path / "m.png")
     with pytest.raises(DataError, match=r"m.png: mask is 12x10 but its image is 14x10"):
         read_mask(tmp_path / "m.png", (10, 14))
+
+
+def test_portable_path_is_relative_inside_the_working_directory(tmp_path, monkeypatch):
+    from edgeseg.fileio import portable_path
+
+    monkeypatch.chdir(tmp_path)
+    assert portable_path(tmp_path / "runs" / "a.safetensors") == "runs/a.safetensors"
+    assert portable_path("/elsewhere/b.safetensors") == "/elsewhere/b.safetensors"

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeseg.errors import EdgesegError
-from edgeseg.fileio import atomic_write_bytes, atomic_write_json, read_json
+from edgeseg.fileio import atomic_write_bytes, atomic_write_json, portable_path, read_json
 
 from .accuracy import score_subjects
 from .report import markdown
@@ -227,7 +227,7 @@ def _rows(subjects, accuracy, timings, errors, grading) -> list[dict]:
     for subject in subjects:
         visits = timings.get(subject.label, [])
         row = {"label": subject.label, "runtime": subject.runtime, "precision": subject.precision, "model": subject.model,
-               "file": str(subject.path), "file_mb": subject.file_mb, "size": subject.size, "source": str(subject.source),
+               "file": portable_path(subject.path), "file_mb": subject.file_mb, "size": subject.size, "source": portable_path(subject.source),
                **_stats([t for visit in visits for t in visit["times_ms"]]),
                "round_medians_ms": [float(np.median(v["times_ms"])) for v in visits],
                "peak_rss_mb": max((v["peak_rss_mb"] for v in visits), default=math.nan),

@@ -20,6 +20,7 @@ from pathlib import Path
 from edgeseg.checkpoint import load_model
 from edgeseg.embedded import default_model_path
 from edgeseg.errors import EdgesegError
+from edgeseg.fileio import portable_path
 from edgeseg.inference.formats import LAYOUTS, Format, resolve_precisions, resolve_targets
 from edgeseg.inference.model_info import info_from_card
 from edgeseg.model_file import resolve_model_file
@@ -156,7 +157,7 @@ class Exporter:
         return results
 
     def _metadata(self, target: Format, precision: str, layout: str, final: Path) -> dict:
-        metadata = build_metadata(self.card, str(self.weights), target.name, precision, layout, self.info.preprocessing.size)
+        metadata = build_metadata(self.card, portable_path(self.weights), target.name, precision, layout, self.info.preprocessing.size)
         metadata["file"] = final.name
         if self.options.verify:
             metadata["verification_images"] = self.verification_images().source

@@ -157,3 +157,14 @@ def test_int8_onnx_keeps_its_output_head_in_float(exported):
     sigmoid = next(node for node in int8.graph.node if node.op_type == "Sigmoid")
     assert producer[sigmoid.input[0]].op_type == "Conv"  # float logits, no DequantizeLinear between
     assert any(node.op_type == "QuantizeLinear" for node in int8.graph.node)
+
+
+def test_metadata_names_the_source_relative_to_the_working_directory(trained_tiny_model_file, tmp_path, monkeypatch):
+    """Bug fix: the source was recorded as this machine's absolute path, which bench results then
+    carried into tracked files; inside the working directory it is now relative."""
+    monkeypatch.chdir(trained_tiny_model_file.parent)
+    out = trained_tiny_model_file.parent / "exports-relative"
+    assert main(["export", "--model", str(trained_tiny_model_file.absolute()), "--target", "onnx", "--out", str(out),
+                 "--verify-images", "2"]) == 0
+    (onnx,) = out.glob("*_fp32.onnx")
+    assert read_metadata(onnx)["source"]["file"] == trained_tiny_model_file.name
