@@ -41,15 +41,22 @@ class SideFusionBranch(nn.Module):
     """One Red-Seg branch (Figs. 3-4): a 1x1 conv to one channel on each tapped block, bilinear
     upsampling to the input size, concatenation and a fusing 1x1 conv.
 
-    The fusing weights start at 1/K for K sides and the bias at 0, as in HED's fusion layer
-    (``weight_filler constant 0.2`` for its five sides): Red-Seg takes its deep supervision from
-    HED and publishes no code, so HED's initialisation is assumed.
+    Red-Seg takes its deep supervision from HED and publishes no code, so HED's initialisation
+    (``examples/hed/train_val.prototxt``) is assumed: the side convolutions start at zero (HED's
+    ``score-dsn`` layers set no filler, and Caffe's default filler is the constant 0), the fusing
+    weights at 1/K for K sides and its bias at 0 (``weight_filler constant 0.2`` for HED's five
+    sides). So every logit starts at 0 (p = 0.5), whatever the scale of a pretrained encoder's
+    features: PyTorch's default initialisation on HED-BSDS500's conv2-conv5 features gave side
+    logits averaging -10 to +15 on a fundus crop.
     """
 
     def __init__(self, blocks: Sequence[int]) -> None:
         super().__init__()
         self.blocks = tuple(blocks)
         self.sides = nn.ModuleList(nn.Conv2d(VGG16_BLOCK_CHANNELS[block - 1], 1, 1) for block in self.blocks)
+        for side in self.sides:
+            nn.init.zeros_(side.weight)
+            nn.init.zeros_(side.bias)
         self.fuse = nn.Conv2d(len(self.blocks), 1, 1)
         nn.init.constant_(self.fuse.weight, 1 / len(self.blocks))
         nn.init.zeros_(self.fuse.bias)

@@ -16,8 +16,16 @@ HEIGHT, WIDTH = 64, 96
 
 @pytest.fixture(scope="module")
 def model():
+    """Red-Seg with random side convolutions, as after training (they start at zero), so that
+    every tap shows in the outputs."""
     torch.manual_seed(0)
-    return create("redseg")
+    model = create("redseg")
+    with torch.no_grad():
+        for branch in (model.ma_branch, model.he_branch):
+            for side in branch.sides:
+                side.weight.normal_(0, 0.05)
+                side.bias.normal_(0, 0.1)
+    return model
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +108,19 @@ def test_train_output_packs_sides_per_branch(model, image):
         _, he_sides = model.he_branch(features, image.shape[-2:])
     for packed, ma_side, he_side in zip(output["side"], ma_sides, he_sides):
         assert torch.equal(packed[:, :1], ma_side) and torch.equal(packed[:, 1:], he_side)
+
+
+def test_sides_start_at_zero_so_every_logit_starts_at_zero(image):
+    """HED's initialisation (its score-dsn layers set no filler: Caffe's constant 0), whatever the
+    encoder's features: a pretrained VGG-16's large activations do not saturate the first sigmoids."""
+    torch.manual_seed(0)
+    fresh = create("redseg")
+    with torch.no_grad():
+        for parameter in fresh.encoder.parameters():
+            parameter.mul_(10.0)
+    output = _outputs(fresh, image)
+    assert torch.count_nonzero(output["logits"]) == 0
+    assert all(torch.count_nonzero(side) == 0 for side in output["side"])
 
 
 def test_fused_map_starts_as_the_mean_of_the_sides(model, image):
