@@ -10,7 +10,7 @@ alternating task does. It also times the evaluation forward pass of one image (v
 number of steps of one epoch of `edgeseg train --recipe sunet` (two per batch of graded
 photographs without masks, after the validation split) and the validation photographs.
 
-    python experiments/sunet_cost.py --data /work/data/idrid1440-grading --threads 1 --sizes 256,384,512
+    python experiments/sunet_cost.py --data data/idrid1440-grading --threads 1 --sizes 256,384,512
 
 Run it with the thread count of the training; it prints a Markdown table and, with ``--json``,
 writes the figures.

@@ -8,8 +8,8 @@ prepared by `edgeseg data prepare --idrid DIR --grading`, preprocessed as its mo
 probabilities beside them), then scores the folder exactly as
 ``edgeseg eval --grading OUT --data DATA`` does: on all test photographs and on the leak-free ones.
 
-    python experiments/sunet_test.py --weights /work/runs/sunet-256 --data /work/data/idrid1440-grading \\
-        --out /work/runs/sunet-256/test [--threads 1] [--json FILE] [--plot FILE]
+    python experiments/sunet_test.py --weights runs/sunet-256 --data data/idrid1440-grading \\
+        --out runs/sunet-256/test [--threads 1] [--json FILE] [--plot FILE]
 
 It prints a Markdown table with the paper's row (DR 0.6505, DME 0.8155, joint 0.6116, on the
 103 test photographs) and the IDRiD challenge winner's joint accuracy (0.6311).
