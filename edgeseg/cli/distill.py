@@ -16,7 +16,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "into a U²-XS-Net student: the student's loss on the masks plus the same loss on the teachers' "
         "probabilities. Where several teachers predict a lesion, their probabilities are averaged.",
     )
-    parser.add_argument("--teacher", help="teacher run folders or model files, comma-separated")
+    parser.add_argument("--teacher", help="teacher run folders or model files, comma-separated; PATH:MA (or PATH:MA+HE) "
+                        "teaches only those of the teacher's lesions")
     parser.add_argument("--student", default="u2xs", choices=["u2xs"], help="student architecture (default u2xs)")
     parser.add_argument("--mode", default="mt", choices=["st", "dt", "mt"], help="student mode (default mt: all four lesions)")
     parser.add_argument("--weight", type=float, default=1.0, help="weight of the distillation term (default 1)")

@@ -10,7 +10,9 @@ soft targets; focal BCE and Dice both accept soft targets).
 Teachers are any edgeseg runs or model files: each runs once per training image with its *own*
 preprocessing (its size, CLAHE, normalisation), exactly as `edgeseg predict` runs it, and its
 probabilities are mapped into the student's square. Several teachers may each cover some lesions
-(a teacher per lesion); where two cover the same lesion their probabilities are averaged. The
+(a teacher per lesion); where two cover the same lesion their probabilities are averaged. A
+teacher given as ``PATH:MA`` (or ``PATH:MA+HE``) teaches only those of its lesions, so a model that
+leads on one lesion and not on another (Red-Seg on MA, not HE) teaches only where it leads. The
 soft maps are then augmented with the image and masks (same rotation, flip, warp and crop).
 The maps are kept in the run folder (``teacher_maps.safetensors``), so a resumed run does not
 run its teachers again.
@@ -32,11 +34,35 @@ from torch import nn
 from edgeseg.data.datasets import open_split
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_write_bytes
+from edgeseg.lesions import ALL_LESIONS
 from edgeseg.losses import DeepSupervision
 from edgeseg.train.calibration import TEACHER_CALIBRATIONS, match_prevalence
 from edgeseg.train.datasets import AugmentedSegmentation, CachedImage
 from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.train.tasks import LOSSES, SegmentationTask, StepContext, make_augment
+
+
+def parse_teacher(spec: str) -> tuple[str, tuple[str, ...] | None]:
+    """``"runs/redseg:MA+HE"`` -> ``("runs/redseg", ("MA", "HE"))``; a plain path -> ``(path, None)``
+    (all of the teacher's lesions). Only a suffix of lesion codes after the last colon is read as a
+    restriction, so paths with colons stay paths."""
+    path, _, suffix = spec.rpartition(":")
+    codes = tuple(code.strip().upper() for code in suffix.split("+"))
+    if path and codes and all(code in ALL_LESIONS for code in codes):
+        return path, codes
+    return spec, None
+
+
+def _taught_by(runner: Any, spec: str) -> tuple[str, ...]:
+    """The lesions ``runner`` (opened from ``spec``) teaches: its own, or the restriction in ``spec``."""
+    path, only = parse_teacher(spec)
+    if only is None:
+        return tuple(runner.info.lesions)
+    missing = [code for code in only if code not in runner.info.lesions]
+    if missing:
+        raise EdgesegError(f"{path}: the teacher predicts {', '.join(runner.info.lesions)}, not {', '.join(missing)}; "
+                           f"name only its lesions after the colon")
+    return only
 
 
 def teacher_maps(
@@ -53,8 +79,9 @@ def teacher_maps(
     from edgeseg.data.fov import FieldOfView
     from edgeseg.inference.runners import open_runner
 
-    runners = [open_runner(path) for path in teachers]
-    taught = [index for index, lesion in enumerate(lesions) if any(lesion in runner.info.lesions for runner in runners)]
+    runners = [open_runner(parse_teacher(spec)[0]) for spec in teachers]
+    teaches = [_taught_by(runner, spec) for runner, spec in zip(runners, teachers)]
+    taught = [index for index, lesion in enumerate(lesions) if any(lesion in own for own in teaches)]
     if not taught:
         raise EdgesegError(f"no teacher predicts any of the student's lesions {', '.join(lesions)}")
     by_stem = {sample.stem: sample for sample in open_split(root, "train")}
@@ -65,12 +92,12 @@ def teacher_maps(
         student_geometry = preprocessing.geometry(image, field_of_view)
         total = np.zeros((len(taught), preprocessing.size, preprocessing.size), np.float32)
         count = np.zeros(len(taught), np.float32)
-        for runner in runners:
+        for runner, own in zip(runners, teaches):
             contract = runner.info.preprocessing
             prepared = contract.prepare(image, field_of_view)
             probabilities = runner.lesion_maps(prepared.square)
             for slot, index in enumerate(taught):
-                if lesions[index] in runner.info.lesions:
+                if lesions[index] in own:
                     channel = contract.to_image(probabilities[runner.info.lesions.index(lesions[index])], prepared.geometry)
                     total[slot] += preprocessing.maps_to_square(channel[None], student_geometry)[0]
                     count[slot] += 1
@@ -79,15 +106,17 @@ def teacher_maps(
 
 
 def _fingerprint(teachers: list[str], stems: list[str], lesions: tuple[str, ...], size: int) -> str:
-    """SHA-256 of the teachers' weight files, the training images' stems, the student's lesions
-    and input size: what the teachers' maps depend on."""
+    """SHA-256 of the teachers' weight files and the lesions each teaches, the training images'
+    stems, the student's lesions and input size: what the teachers' maps depend on."""
     from edgeseg.checkpoint import resolve_model_path
 
     digest = hashlib.sha256()
     for teacher in teachers:
-        with open(resolve_model_path(teacher), "rb") as handle:
+        path, only = parse_teacher(teacher)
+        with open(resolve_model_path(path), "rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
+        digest.update(json.dumps(only).encode())
     digest.update(json.dumps([stems, list(lesions), size]).encode())
     return digest.hexdigest()
 

@@ -145,3 +145,31 @@ def test_unknown_teacher_calibration_fails_before_the_teachers_run(synthetic_roo
     with pytest.raises(EdgesegError, match="unknown teacher calibration 'platt'"):
         train(_options(synthetic_root, tmp_path / "run", "distill-u2xs-mt", epochs=1, max_iterations=1,
                        teachers=[str(tiny_model_file)], teacher_calibration="platt"))
+
+
+def test_a_teacher_restricted_to_one_lesion_teaches_only_that_lesion(synthetic_root, tmp_path, tiny_model_file):
+    """``PATH:MA`` (a teacher that leads on MA only): MA is taught with exactly the maps the
+    unrestricted teacher gives for MA, and no other lesion is taught."""
+    from edgeseg.train.distill import cached_teacher_maps
+    from edgeseg.train.engine import Trainer
+
+    data = Trainer(_options(synthetic_root, tmp_path / "unused", "u2xs-mt")).load_data(("MA", "HE", "EX", "SE"))
+    args = (data.train, data.root, data.lesions, data.preprocessing)
+    taught_all, every = cached_teacher_maps(tmp_path / "all.safetensors", [str(tiny_model_file)], *args)
+    taught_ma, only_ma = cached_teacher_maps(tmp_path / "ma.safetensors", [f"{tiny_model_file}:ma"], *args)
+    assert list(taught_all) == [0, 1, 2, 3] and list(taught_ma) == [0]
+    assert all(np.array_equal(a[:1], b) for a, b in zip(every, only_ma))
+
+
+def test_a_restriction_to_a_lesion_the_teacher_does_not_predict_is_a_clear_error(synthetic_root, tmp_path, tiny_model_file):
+    with pytest.raises(EdgesegError, match=rf"{tiny_model_file.name}: the teacher predicts MA, HE, EX, SE, not OD"):
+        train(_options(synthetic_root, tmp_path / "run", "distill-u2xs-mt", epochs=1, max_iterations=1,
+                       teachers=[f"{tiny_model_file}:OD"]))
+
+
+def test_teacher_spec_reads_only_a_suffix_of_lesion_codes():
+    from edgeseg.train.distill import parse_teacher
+
+    assert parse_teacher("runs/redseg:MA+HE") == ("runs/redseg", ("MA", "HE"))
+    assert parse_teacher("runs/redseg") == ("runs/redseg", None)
+    assert parse_teacher("C:/runs/redseg") == ("C:/runs/redseg", None)
