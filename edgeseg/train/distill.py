@@ -53,9 +53,8 @@ def parse_teacher(spec: str) -> tuple[str, tuple[str, ...] | None]:
     return spec, None
 
 
-def _taught_by(runner: Any, spec: str) -> tuple[str, ...]:
-    """The lesions ``runner`` (opened from ``spec``) teaches: its own, or the restriction in ``spec``."""
-    path, only = parse_teacher(spec)
+def _taught_by(runner: Any, path: str, only: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The lesions ``runner`` (opened from ``path``) teaches: its own, or ``only`` of them."""
     if only is None:
         return tuple(runner.info.lesions)
     missing = [code for code in only if code not in runner.info.lesions]
@@ -79,8 +78,9 @@ def teacher_maps(
     from edgeseg.data.fov import FieldOfView
     from edgeseg.inference.runners import open_runner
 
-    runners = [open_runner(parse_teacher(spec)[0]) for spec in teachers]
-    teaches = [_taught_by(runner, spec) for runner, spec in zip(runners, teachers)]
+    specs = [parse_teacher(spec) for spec in teachers]
+    runners = [open_runner(path) for path, _ in specs]
+    teaches = [_taught_by(runner, path, only) for runner, (path, only) in zip(runners, specs)]
     taught = [index for index, lesion in enumerate(lesions) if any(lesion in own for own in teaches)]
     if not taught:
         raise EdgesegError(f"no teacher predicts any of the student's lesions {', '.join(lesions)}")
