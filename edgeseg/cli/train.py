@@ -147,6 +147,9 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+FEW_VALIDATION_IMAGES = 5  # below this, a lesion's validation AUPR swings from one validation to the next
+
+
 def print_summary(summary, text_table) -> None:
     metrics = summary.best_metrics
     print(f"Run folder: {summary.run_dir}  ({summary.epochs_done} epochs this session, {summary.seconds_per_epoch:.1f} s per epoch)")
@@ -155,6 +158,14 @@ def print_summary(summary, text_table) -> None:
     elif metrics:
         lesions = [key for key, value in metrics.items() if key != "mean" and not isinstance(value, dict)]
         print(f"Best validation AUPR (epoch {summary.best_epoch}):")
-        print(text_table(["", *lesions, "mean"], [["val AUPR", *(metrics[k] for k in lesions), metrics["mean"]]]))
+        rows = [["val AUPR", *(metrics[k] for k in lesions), metrics["mean"]]]
+        counts = summary.images_with_lesion
+        if counts:
+            rows.append([f"images (of {summary.validation_images})", *(counts.get(k, "") for k in lesions), ""])
+        print(text_table(["", *lesions, "mean"], rows))
+        for lesion in lesions:
+            if 0 < counts.get(lesion, FEW_VALIDATION_IMAGES) < FEW_VALIDATION_IMAGES:
+                print(f"Note: {lesion} is in only {counts[lesion]} of the {summary.validation_images} validation images, "
+                      f"so its AUPR and the epoch it helps pick are noisy; a larger --val-fraction gives it more")
     curves = summary.run_dir / "curves.png"
     print(f"Weights: {summary.run_dir / 'best.safetensors'}" + (f"; curves: {curves}" if curves.exists() else ""))

@@ -45,7 +45,7 @@ from edgeseg.train.recipes import Stage, get_recipe
 from edgeseg.train.runlog import RunLog
 from edgeseg.train.steps import build_task
 from edgeseg.train.tasks import StepContext
-from edgeseg.train.validation import recalibrate_batchnorm, validate
+from edgeseg.train.validation import images_with_lesion, recalibrate_batchnorm, validate
 
 CONFIG = "config.json"
 RESUME = "resume.safetensors"
@@ -392,7 +392,8 @@ class Trainer:
                 save_model(self.run_dir / "best.safetensors", session.evaluated, self._card(session, {}))
         seconds = session.seconds_per_epoch
         mean_seconds = sum(seconds) / len(seconds) if seconds else float("nan")
-        return RunSummary(self.run_dir, session.best["epoch"], session.best["metrics"], mean_seconds, len(seconds))
+        return RunSummary(self.run_dir, session.best["epoch"], session.best["metrics"], mean_seconds, len(seconds),
+                          len(session.data.val), images_with_lesion(session.data.val, session.data.lesions))
 
     def _global_epoch(self, stage_index: int, epoch: int) -> int:
         return sum(stage.epochs for stage in self.recipe.stages[:stage_index]) + epoch + 1

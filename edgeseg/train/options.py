@@ -62,11 +62,17 @@ class TrainOptions:
 
 @dataclass
 class RunSummary:
+    """What a finished run reports; ``validation_images`` is how many validation images there
+    were, and ``images_with_lesion`` how many of them hold each lesion (the number of images
+    behind each validation AUPR)."""
+
     run_dir: Path
     best_epoch: int | None
     best_metrics: dict[str, float]
     seconds_per_epoch: float
     epochs_done: int
+    validation_images: int = 0
+    images_with_lesion: dict[str, int] = field(default_factory=dict)
 
 
 def resolve_recipe(options: TrainOptions) -> Recipe:

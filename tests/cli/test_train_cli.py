@@ -32,6 +32,8 @@ def test_train_reports_seconds_per_epoch(synthetic_root, tmp_path, capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert "s per epoch" in out and "best.safetensors" in out
+    assert "images (of 1)" in out  # the one validation image of 6 (default --val-fraction 0.15) holds HE
+    assert "Note: HE is in only 1 of the 1 validation images" in out
     from edgeseg.checkpoint import read_card
 
     assert read_card(tmp_path / "r")["lesions"] == ["HE"]

@@ -8,7 +8,7 @@ from edgeseg.metrics import pr_curve
 from edgeseg.train.datasets import CachedImage
 from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.data.splits import split_train_val
-from edgeseg.train.validation import best_f_threshold, recalibrate_batchnorm
+from edgeseg.train.validation import best_f_threshold, images_with_lesion, recalibrate_batchnorm
 
 
 def test_split_is_seeded_and_disjoint():
@@ -39,3 +39,14 @@ def test_best_f_threshold_picks_the_f_maximising_cut():
     labels = np.array([1, 1, 0, 1, 0], bool)
     # cut >= 0.8: P 1, R 2/3, F 0.8; >= 0.2: P 3/4, R 1, F 0.857 (the best); >= 0.7: F 0.667
     assert best_f_threshold(pr_curve(scores, labels)) == 0.2
+
+
+def test_images_with_lesion_counts_each_lesion_on_its_own():
+    def item(stem, present):
+        masks = np.zeros((4, 8, 8), np.uint8)
+        for index in present:
+            masks[index, 3, 4] = 1
+        return CachedImage(stem, np.zeros((8, 8, 3), np.uint8), masks)
+
+    items = [item("a", [0, 1, 2]), item("b", [0, 2]), item("c", [0]), CachedImage("graded", np.zeros((8, 8, 3), np.uint8), None)]
+    assert images_with_lesion(items, ("MA", "HE", "EX", "SE")) == {"MA": 3, "HE": 1, "EX": 2, "SE": 0}
