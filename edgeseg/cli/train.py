@@ -47,6 +47,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--amp", action="store_true", help="mixed precision (bf16 where supported, else fp16 + scaler)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--val-fraction", type=float, default=0.15, help="share of training images held out for validation (default 0.15)")
+    parser.add_argument("--val-fold", type=_fold, metavar="K/N",
+                        help="validate on fold K of N (seeded, nearly equal folds) instead of --val-fraction: N runs, "
+                             "K = 1..N, validate on every training image once (cross-validation)")
     parser.add_argument("--val-every", type=int, help="validate every N epochs (default: the recipe's; with --resume: from now on)")
     parser.add_argument("--crop", type=int, help="train on lesion-biased crops of this size (with --resume: from now on)")
     parser.add_argument("--workers", type=int, default=0, help="data loader processes (default 0)")
@@ -68,6 +71,16 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint-minutes", type=float, default=5.0, help="checkpoint at least this often (default 5)")
 
 
+def _fold(spec: str) -> str:
+    from edgeseg.data.splits import parse_fold
+
+    try:
+        parse_fold(spec)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return spec
+
+
 def training_options(args: argparse.Namespace, recipe: str, **extra):
     """:class:`TrainOptions` from the shared command-line options."""
     from edgeseg.train import TrainOptions
@@ -86,6 +99,7 @@ def training_options(args: argparse.Namespace, recipe: str, **extra):
         amp=args.amp,
         seed=args.seed,
         val_fraction=args.val_fraction,
+        val_fold=args.val_fold,
         val_every=args.val_every,
         crop=args.crop,
         workers=args.workers,

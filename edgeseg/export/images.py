@@ -83,7 +83,9 @@ def _select(card: dict, root: Path, purpose: str, split: str) -> list:
         return open_split(root, split)
     samples = open_split(root, "train")
     training = card.get("training", {})
-    train_indices, val_indices = split_train_val(len(samples), float(training.get("val_fraction", 0.15)), int(training.get("seed", 0)))
+    train_indices, val_indices = split_train_val(
+        len(samples), float(training.get("val_fraction", 0.15)), int(training.get("seed", 0)), training.get("val_fold")
+    )
     return [samples[i] for i in (train_indices if purpose == "calibration" else val_indices)]
 
 

@@ -159,7 +159,10 @@ class Trainer:
 
             test_copies = training_copies_of_test(read_manifest(options.data))
             samples = [sample for sample in samples if sample.stem not in test_copies]
-        train_indices, val_indices = split_train_val(len(samples), options.val_fraction, options.seed)
+        try:
+            train_indices, val_indices = split_train_val(len(samples), options.val_fraction, options.seed, options.val_fold)
+        except ValueError as exc:
+            raise EdgesegError(f"{options.data}: {exc}") from None
         geometry = Preprocessing(recipe.size, recipe.clahe, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
         threads = max(1, torch.get_num_threads())
         grades: dict[str, tuple[int, int]] = {}
@@ -182,7 +185,7 @@ class Trainer:
             from edgeseg.data.grading import training_groups
 
             groups = training_groups(read_manifest(options.data), [s.stem for s in samples], [g.stem for g in graded])
-            kept, held = split_grouped_train_val(groups[0] + groups[1], options.val_fraction, options.seed)
+            kept, held = split_grouped_train_val(groups[0] + groups[1], options.val_fraction, options.seed, options.val_fold)
             train_indices, val_indices = [i for i in kept if i < len(samples)], [i for i in held if i < len(samples)]
             graded_train = [graded[i - len(samples)] for i in kept if i >= len(samples)]
             graded_val = [graded[i - len(samples)] for i in held if i >= len(samples)]

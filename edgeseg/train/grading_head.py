@@ -141,7 +141,7 @@ def train_head(options: TrainOptions) -> RunSummary:
     photographs = source_photographs(read_manifest(options.data), grading_split("train"), samples)
     grids = student_grids(student_path, photographs, grid, out / GRIDS, options.progress)
     _, groups = training_groups(read_manifest(options.data), [], [sample.stem for sample in samples])
-    train_index, val_index = split_grouped_train_val(groups, options.val_fraction, options.seed)
+    train_index, val_index = split_grouped_train_val(groups, options.val_fraction, options.seed, options.val_fold)
     head = model.head
     optimizer = torch.optim.Adam(head.parameters(), lr=stage.optimizer.lr, weight_decay=stage.optimizer.weight_decay)
     x, y_dr, y_dme = torch.from_numpy(grids[train_index]), torch.from_numpy(dr[train_index]), torch.from_numpy(dme[train_index])

@@ -31,6 +31,7 @@ class TrainOptions:
     amp_dtype: str | None = None
     seed: int = 0
     val_fraction: float = 0.15
+    val_fold: str | None = None  # "K/N": validate on fold K of N instead of val_fraction
     val_every: int | None = None
     crop: int | None = None
     workers: int = 0

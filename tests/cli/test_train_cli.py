@@ -87,3 +87,29 @@ def test_a_run_stopped_before_its_first_checkpoint_starts_again(synthetic_root, 
     assert main(arguments) == 0
     assert main(arguments) == 1  # now it holds weights: never overwritten
     assert "already holds a run" in capsys.readouterr().err
+
+
+def test_val_fold_chooses_the_validation_images(synthetic_root, tmp_path, capsys):
+    code = main(["train", "--recipe", "u2xs-st", "--lesion", "HE", "--data", str(synthetic_root), "--out", str(tmp_path / "r"),
+                 "--epochs", "1", "--size", "64", "--batch-size", "2", "--max-iterations", "1", "--device", "cpu",
+                 "--val-fold", "1/2"])
+    assert code == 0
+    assert "images (of 3)" in capsys.readouterr().out  # half of the 6 training images, not 15 %
+    from edgeseg.checkpoint import read_card
+
+    assert read_card(tmp_path / "r")["training"]["val_fold"] == "1/2"
+
+
+def test_malformed_val_fold_is_a_clear_error(synthetic_root, tmp_path, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["train", "--recipe", "u2xs-mt", "--data", str(synthetic_root), "--val-fold", "6/5"])
+    assert "K between 1 and N" in capsys.readouterr().err
+
+
+def test_more_folds_than_images_is_a_clear_error(synthetic_root, tmp_path, capsys):
+    code = main(["train", "--recipe", "u2xs-st", "--data", str(synthetic_root), "--out", str(tmp_path / "r"),
+                 "--epochs", "1", "--size", "64", "--device", "cpu", "--val-fold", "1/7"])
+    assert code == 1
+    assert "7 folds need at least 7 training images, not 6" in capsys.readouterr().err

@@ -23,6 +23,17 @@ def test_grouped_split_keeps_groups_together():
     assert split_grouped_train_val(groups, 0.0, seed=1) == (list(range(len(groups))), [])
 
 
+def test_grouped_folds_keep_groups_together_and_cover_every_item():
+    groups = ["a", "a", "b", "c", "c", "c", "d", "e", "f", "g", "h", "i", "j", "k"]
+    held = []
+    for k in (1, 2, 3):
+        train, val = split_grouped_train_val(groups, 0.3, seed=1, fold=f"{k}/3")
+        assert not {groups[i] for i in train} & {groups[i] for i in val}
+        assert sorted(train + val) == list(range(len(groups)))
+        held += val
+    assert sorted(held) == list(range(len(groups)))
+
+
 @pytest.fixture(scope="module")
 def planted_prepared(tmp_path_factory):
     from tests.idrid_fixture import build_fake_idrid

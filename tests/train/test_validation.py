@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
@@ -16,6 +17,23 @@ def test_split_is_seeded_and_disjoint():
     assert len(val) == 8 and not set(train) & set(val) and sorted(train + val) == list(range(54))
     assert split_train_val(54, 0.15, seed=0) == (train, val)
     assert split_train_val(54, 0.15, seed=1) != (train, val)
+
+
+def test_folds_validate_every_image_exactly_once():
+    folds = [split_train_val(54, 0.15, seed=0, fold=f"{k}/5") for k in range(1, 6)]
+    held = [index for _, val in folds for index in val]
+    assert sorted(held) == list(range(54))  # each image in exactly one validation fold
+    assert [len(val) for _, val in folds] == [11, 11, 11, 11, 10]
+    for train, val in folds:
+        assert not set(train) & set(val) and sorted(train + val) == list(range(54))
+    assert split_train_val(54, 0.5, seed=0, fold="2/5") == folds[1]  # the fold, not the fraction, decides
+    assert split_train_val(54, 0.15, seed=1, fold="2/5") != folds[1]
+
+
+@pytest.mark.parametrize("spec", ["0/5", "6/5", "1/1", "a/5", "3"])
+def test_a_malformed_fold_is_a_clear_error(spec):
+    with pytest.raises(ValueError, match="K/N|N must be"):
+        split_train_val(54, 0.15, seed=0, fold=spec)
 
 
 def test_precise_batchnorm_replaces_running_statistics_by_the_data_average():
