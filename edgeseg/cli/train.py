@@ -180,6 +180,6 @@ def print_summary(summary, text_table) -> None:
         for lesion in lesions:
             if 0 < counts.get(lesion, FEW_VALIDATION_IMAGES) < FEW_VALIDATION_IMAGES:
                 print(f"Note: {lesion} is in only {counts[lesion]} of the {summary.validation_images} validation images, "
-                      f"so its AUPR and the epoch it helps pick are noisy; a larger --val-fraction gives it more")
+                      f"so its AUPR and the epoch it helps pick are noisy (a larger --val-fraction, or --val-fold K/N runs, give it more)")
     curves = summary.run_dir / "curves.png"
     print(f"Weights: {summary.run_dir / 'best.safetensors'}" + (f"; curves: {curves}" if curves.exists() else ""))
