@@ -371,10 +371,11 @@ class Trainer:
         session.position = {"stage": stage_index, "epoch": epoch + 1, "iteration": 0, "step": session.position["step"]}
         metrics: dict[str, float] = {}
         last_epoch_of_run = stage_index == len(recipe.stages) - 1 and epoch + 1 == stage.epochs
-        if info.is_main and data.val and ((epoch + 1) % recipe.val_every == 0 or last_epoch_of_run):
-            if self.options.precise_bn_images:
-                recalibrate_batchnorm(session.evaluated, data.train[: self.options.precise_bn_images], data.preprocessing, session.device,
-                                      recipe.batch_size)
+        due = (epoch + 1) % recipe.val_every == 0 or last_epoch_of_run
+        if info.is_main and due and self.options.precise_bn_images:  # also without a validation split: the saved weights are used
+            recalibrate_batchnorm(session.evaluated, data.train[: self.options.precise_bn_images], data.preprocessing, session.device,
+                                  recipe.batch_size)
+        if info.is_main and due and data.val:
             metrics = validate(session.evaluated, data.val, data.preprocessing, data.lesions, session.device, data.graded_val)
             if metrics["mean"] > session.best["mean"]:
                 session.best = {"mean": metrics["mean"], "epoch": self._global_epoch(stage_index, epoch), "metrics": metrics}

@@ -243,3 +243,22 @@ def test_ema_run_saves_the_average_and_resume_continues_it(synthetic_root, tmp_p
     resume(stopped, epochs=2, progress=False)
     resumed = _parameters(stopped / "last.safetensors")
     assert max(float((averaged[key] - resumed[key]).abs().max()) for key in averaged) < 1e-6
+
+
+def test_without_a_validation_split_the_saved_weights_still_get_precise_batchnorm(synthetic_root, tmp_path):
+    """`--val-fraction 0` (a final run on every training image) trains on crops and validates
+    nothing; its saved BatchNorm statistics must still be those of whole training images."""
+    from edgeseg.checkpoint import load_model
+    from edgeseg.train.engine import Trainer
+    from edgeseg.train.validation import recalibrate_batchnorm
+
+    options = _options(synthetic_root, tmp_path / "r", val_fraction=0.0, crop=32, epochs=2, precise_bn_images=4)
+    train(options)
+    model, _ = load_model(tmp_path / "r" / "last.safetensors")
+    saved = {k: v.clone() for k, v in model.state_dict().items() if k.endswith(("running_mean", "running_var"))}
+    data = Trainer(options).load_data(tuple(model.lesions))
+    assert not data.val
+    recalibrate_batchnorm(model, data.train[:4], data.preprocessing, torch.device("cpu"), 2)
+    for key, value in model.state_dict().items():
+        if key in saved:
+            torch.testing.assert_close(saved[key], value, rtol=1e-4, atol=1e-5)
