@@ -132,6 +132,11 @@ def train_head(options: TrainOptions) -> RunSummary:
         raise EdgesegError(f"--init {student_path}: the graded student needs a U²-XS-Net MT model (MA, HE, EX, SE)")
     samples = open_split(options.data, grading_split("train"))
     dr, dme = _labels(read_grades(split_dir(options.data, grading_split("train"))), samples)
+    _, groups = training_groups(read_manifest(options.data), [], [sample.stem for sample in samples])
+    try:  # before the minutes of student maps: a split that cannot be made fails at once
+        train_index, val_index = split_grouped_train_val(groups, options.val_fraction, options.seed, options.val_fold)
+    except ValueError as exc:
+        raise EdgesegError(f"{options.data}: {exc} (graded photographs)") from None
     torch.manual_seed(options.seed)
     model = create(recipe.model, **recipe.model_options)
     model.student.load_state_dict(student.state_dict())
@@ -140,8 +145,6 @@ def train_head(options: TrainOptions) -> RunSummary:
     atomic_write_json(out / "config.json", dataclasses.asdict(options))
     photographs = source_photographs(read_manifest(options.data), grading_split("train"), samples)
     grids = student_grids(student_path, photographs, grid, out / GRIDS, options.progress)
-    _, groups = training_groups(read_manifest(options.data), [], [sample.stem for sample in samples])
-    train_index, val_index = split_grouped_train_val(groups, options.val_fraction, options.seed, options.val_fold)
     head = model.head
     optimizer = torch.optim.Adam(head.parameters(), lr=stage.optimizer.lr, weight_decay=stage.optimizer.weight_decay)
     x, y_dr, y_dme = torch.from_numpy(grids[train_index]), torch.from_numpy(dr[train_index]), torch.from_numpy(dme[train_index])

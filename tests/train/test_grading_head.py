@@ -125,3 +125,13 @@ def test_registry_builds_the_graded_student_with_a_small_head():
     model = create("u2xs_graded")
     head = sum(p.numel() for p in model.head.parameters())
     assert head < 20_000 and model.task == "screening"
+
+
+def test_more_folds_than_graded_photographs_is_a_one_line_error_before_any_work(tmp_path, capsys):
+    data = write_synthetic_dataset(tmp_path / "data", n_train=2, n_test=1, size=64, seed=3, n_grading=6)
+    out = tmp_path / "run"
+    code = main(["train", "--recipe", "u2xs-graded", "--data", str(data), "--out", str(out), "--val-fold", "1/7"])
+    assert code == 1
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error == [f"edgeseg: error: {data}: validation fold '1/7': 7 folds need at least 7 training images, not 6 (graded photographs)"]
+    assert not out.exists()  # failed before the student's maps were computed or the run folder made
