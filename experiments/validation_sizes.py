@@ -1,5 +1,5 @@
 """Validation AUPR of a trained model at other input sizes than it was trained at, on the
-validation split its training carved out (same fraction and seed), with BatchNorm statistics
+validation split its training carved out (its card's ``--val-fraction``, ``--val-fold`` and seed), with BatchNorm statistics
 recomputed on whole training images at each size, as every validation during training does.
 Asks whether a larger input (small microaneurysms covering more pixels) helps without retraining.
 Reads only the training split; the test set is not touched.
@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from edgeseg.checkpoint import load_model  # noqa: E402
 from edgeseg.data.datasets import open_split  # noqa: E402
-from edgeseg.data.splits import split_train_val  # noqa: E402
+from edgeseg.data.splits import training_split  # noqa: E402
 from edgeseg.inference.preprocessing import Preprocessing  # noqa: E402
 from edgeseg.report import text_table  # noqa: E402
 from edgeseg.train.datasets import cache_images  # noqa: E402
@@ -33,8 +33,6 @@ def main() -> None:
     parser.add_argument("--weights", required=True, help="model file or run folder")
     parser.add_argument("--data", required=True, help="the prepared data set the model was trained on")
     parser.add_argument("--sizes", default="512,640,768", help="comma-separated input sizes")
-    parser.add_argument("--val-fraction", type=float, default=0.15)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--precise-bn-images", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
@@ -42,7 +40,7 @@ def main() -> None:
     model, card = load_model(args.weights)
     trained = Preprocessing.from_dict(card["preprocessing"])
     samples = open_split(args.data, "train")
-    train_indices, val_indices = split_train_val(len(samples), args.val_fraction, args.seed)
+    train_indices, val_indices = training_split(card.get("training", {}), len(samples))
     lesions = tuple(model.lesions)
     rows = []
     for size in (int(value) for value in args.sizes.split(",")):

@@ -4,7 +4,7 @@ verifies)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -54,3 +54,10 @@ def split_grouped_train_val(
     held_names = {names[i] for i in held}
     train = [index for index, group in enumerate(groups) if group not in held_names]
     return train, [index for index, group in enumerate(groups) if group in held_names]
+
+
+def training_split(training: Mapping, count: int) -> tuple[list[int], list[int]]:
+    """The (train, validation) indices a run's training made of ``count`` training images, from
+    its model card's ``training`` record (``val_fraction``, ``seed``, ``val_fold``; the defaults
+    of `edgeseg train` where the record is silent)."""
+    return split_train_val(count, float(training.get("val_fraction", 0.15)), int(training.get("seed", 0)), training.get("val_fold"))

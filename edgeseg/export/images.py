@@ -26,7 +26,7 @@ from edgeseg.data.datasets import open_split
 from edgeseg.errors import EdgesegError
 from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.inference.runners import Runner
-from edgeseg.data.splits import split_train_val
+from edgeseg.data.splits import training_split
 
 
 @dataclass
@@ -82,10 +82,7 @@ def _select(card: dict, root: Path, purpose: str, split: str) -> list:
     if purpose == "verification" and split in ("train", "test"):
         return open_split(root, split)
     samples = open_split(root, "train")
-    training = card.get("training", {})
-    train_indices, val_indices = split_train_val(
-        len(samples), float(training.get("val_fraction", 0.15)), int(training.get("seed", 0)), training.get("val_fold")
-    )
+    train_indices, val_indices = training_split(card.get("training", {}), len(samples))
     return [samples[i] for i in (train_indices if purpose == "calibration" else val_indices)]
 
 
