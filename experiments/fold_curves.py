@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from edgeseg.fileio import atomic_path  # noqa: E402
 from edgeseg.report import text_table  # noqa: E402
-from edgeseg.train.runlog import read_rows  # noqa: E402
+from edgeseg.train.runlog import GRADING_SCORES, read_rows  # noqa: E402
 
-NOT_LESIONS = {"mean", "dr_accuracy", "dme_accuracy", "joint_accuracy"}
+NOT_LESIONS = {"mean", *GRADING_SCORES}
 
 
 def validation_curve(run: Path) -> tuple[list[str], dict[int, dict[str, float]]]:

@@ -132,7 +132,8 @@ def train_head(options: TrainOptions) -> RunSummary:
         raise EdgesegError(f"--init {student_path}: the graded student needs a U²-XS-Net MT model (MA, HE, EX, SE)")
     samples = open_split(options.data, grading_split("train"))
     dr, dme = _labels(read_grades(split_dir(options.data, grading_split("train"))), samples)
-    _, groups = training_groups(read_manifest(options.data), [], [sample.stem for sample in samples])
+    manifest = read_manifest(options.data)
+    _, groups = training_groups(manifest, [], [sample.stem for sample in samples])
     try:  # before the minutes of student maps: a split that cannot be made fails at once
         train_index, val_index = split_grouped_train_val(groups, options.val_fraction, options.seed, options.val_fold)
     except ValueError as exc:
@@ -143,7 +144,7 @@ def train_head(options: TrainOptions) -> RunSummary:
     grid = model.head.grid
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / "config.json", dataclasses.asdict(options))
-    photographs = source_photographs(read_manifest(options.data), grading_split("train"), samples)
+    photographs = source_photographs(manifest, grading_split("train"), samples)
     grids = student_grids(student_path, photographs, grid, out / GRIDS, options.progress)
     head = model.head
     optimizer = torch.optim.Adam(head.parameters(), lr=stage.optimizer.lr, weight_decay=stage.optimizer.weight_decay)
@@ -185,7 +186,7 @@ def train_head(options: TrainOptions) -> RunSummary:
                     "photographs": "source" if all(path.parent.name != "images" for path in photographs) else "prepared copies"},
         "student": {"file": student_path.name, "test_aupr": student_card.get("test_aupr"), "recipe": student_card.get("recipe")},
         "test_aupr": student_card.get("test_aupr"),
-        "data": {"name": Path(options.data).name, "credit": (read_manifest(options.data) or {}).get("credit", student_card.get("data", {}).get("credit", ""))},
+        "data": {"name": Path(options.data).name, "credit": (manifest or {}).get("credit", student_card.get("data", {}).get("credit", ""))},
         "training": {key: value for key, value in dataclasses.asdict(options).items() if key not in ("progress",)},
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }

@@ -11,6 +11,7 @@ from pathlib import Path
 from edgeseg.fileio import atomic_path, atomic_write_bytes
 
 STEP_FIELDS = ["step", "stage", "epoch", "iteration", "loss", "lr"]
+GRADING_SCORES = ("dr_accuracy", "dme_accuracy", "joint_accuracy")  # the validation scores of a grading run
 
 
 class RunLog:
@@ -19,7 +20,7 @@ class RunLog:
 
     def __init__(self, folder: Path, lesions: tuple[str, ...], grading: bool = False) -> None:
         self.folder = folder
-        scores = (*lesions, *(("dr_accuracy", "dme_accuracy", "joint_accuracy") if grading else ()), "mean")
+        scores = (*lesions, *(GRADING_SCORES if grading else ()), "mean")
         self.epoch_fields = ["stage", "epoch", "step", "train_loss", "seconds"] + [f"val_{name}" for name in scores]
         self.steps_path = folder / "steps.csv"
         self.epochs_path = folder / "log.csv"
