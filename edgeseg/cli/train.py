@@ -25,6 +25,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The options `edgeseg train` and `edgeseg distill` share."""
+    from edgeseg.data.splits import DEFAULT_SEED, DEFAULT_VAL_FRACTION
+
     parser.add_argument("--data", type=Path, help="data set folder (edgeseg data prepare output, or IDRiD)")
     parser.add_argument("--out", type=Path, help="run folder to create (default runs/<recipe>)")
     parser.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue the run in RUN_DIR")
@@ -45,13 +47,18 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--accumulate", type=int, default=1, help="gradient accumulation steps (default 1)")
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
     parser.add_argument("--amp", action="store_true", help="mixed precision (bf16 where supported, else fp16 + scaler)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--val-fraction", type=float, default=0.15, help="share of training images held out for validation (default 0.15)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    parser.add_argument("--val-fraction", type=float, default=DEFAULT_VAL_FRACTION,
+                        help=f"share of training images held out for validation (default {DEFAULT_VAL_FRACTION})")
     parser.add_argument("--val-fold", type=_fold, metavar="K/N",
                         help="validate on fold K of N (seeded, nearly equal folds) instead of --val-fraction: N runs, "
                              "K = 1..N, validate on every training image once (cross-validation)")
     parser.add_argument("--val-every", type=int, help="validate every N epochs (default: the recipe's; with --resume: from now on)")
     parser.add_argument("--crop", type=int, help="train on lesion-biased crops of this size (with --resume: from now on)")
+    parser.add_argument("--crop-sampling", choices=["per-image", "balanced"],
+                        help="how lesion-centred crops pick a lesion type: per-image (default) draws uniformly among the "
+                        "types in the image; balanced weights them by 1 / the number of training images holding them "
+                        "(with --resume: from now on)")
     parser.add_argument("--workers", type=int, default=0, help="data loader processes (default 0)")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
@@ -102,6 +109,7 @@ def training_options(args: argparse.Namespace, recipe: str, **extra):
         val_fold=args.val_fold,
         val_every=args.val_every,
         crop=args.crop,
+        crop_sampling=args.crop_sampling or "per-image",
         workers=args.workers,
         threads=args.threads,
         compile=args.compile,
@@ -151,6 +159,7 @@ def run_train(args: argparse.Namespace) -> int:
         return 0
     if args.resume:
         summary = resume(args.resume, epochs=args.epochs, threads=args.threads, workers=args.workers, crop=args.crop,
+                         crop_sampling=args.crop_sampling,
                          val_every=args.val_every, ema=args.ema, progress=True)
     else:
         if not args.recipe or not args.data:
@@ -177,9 +186,14 @@ def print_summary(summary, text_table) -> None:
         if counts:
             rows.append([f"images (of {summary.validation_images})", *(counts.get(k, "") for k in lesions), ""])
         print(text_table(["", *lesions, "mean"], rows))
+        if summary.val_fold:  # one fold of N: the folds' mean is what selects, not this fold alone
+            folds = summary.val_fold.split("/")[1]
+            remedy = f"select on the mean of all {folds} folds' runs: python experiments/fold_curves.py RUN_DIRS"
+        else:
+            remedy = "a larger --val-fraction, or --val-fold K/N runs, give it more"
         for lesion in lesions:
             if 0 < counts.get(lesion, FEW_VALIDATION_IMAGES) < FEW_VALIDATION_IMAGES:
                 print(f"Note: {lesion} is in only {counts[lesion]} of the {summary.validation_images} validation images, "
-                      f"so its AUPR and the epoch it helps pick are noisy (a larger --val-fraction, or --val-fold K/N runs, give it more)")
+                      f"so its AUPR and the epoch it helps pick are noisy ({remedy})")
     curves = summary.run_dir / "curves.png"
     print(f"Weights: {summary.run_dir / 'best.safetensors'}" + (f"; curves: {curves}" if curves.exists() else ""))

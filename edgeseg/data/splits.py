@@ -8,6 +8,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+DEFAULT_VAL_FRACTION = 0.15  # share of the training images a run holds out for validation, unless told otherwise
+DEFAULT_SEED = 0
+
 
 def parse_fold(spec: str) -> tuple[int, int]:
     """``"K/N"`` (fold K of N, counted from 1) as ``(K, N)``; a clear error otherwise."""
@@ -60,4 +63,5 @@ def training_split(training: Mapping, count: int) -> tuple[list[int], list[int]]
     """The (train, validation) indices a run's training made of ``count`` training images, from
     its model card's ``training`` record (``val_fraction``, ``seed``, ``val_fold``; the defaults
     of `edgeseg train` where the record is silent)."""
-    return split_train_val(count, float(training.get("val_fraction", 0.15)), int(training.get("seed", 0)), training.get("val_fold"))
+    return split_train_val(count, float(training.get("val_fraction", DEFAULT_VAL_FRACTION)),
+                           int(training.get("seed", DEFAULT_SEED)), training.get("val_fold"))

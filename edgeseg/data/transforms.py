@@ -157,13 +157,25 @@ def affine(
     return warped, (warped_masks >= 0.5).astype(masks.dtype) if threshold else warped_masks.astype(masks.dtype)
 
 
-def crop_window(masks: np.ndarray, crop: int, rng: np.random.Generator, lesion_probability: float = 0.5) -> tuple[slice, slice]:
+def crop_window(
+    masks: np.ndarray,
+    crop: int,
+    rng: np.random.Generator,
+    lesion_probability: float = 0.5,
+    lesion_weights: Sequence[float] | None = None,
+) -> tuple[slice, slice]:
     """The (rows, columns) of a ``crop`` x ``crop`` window, centred near a lesion pixel with
-    ``lesion_probability`` (see :func:`lesion_biased_crop`); ``masks`` at least ``crop`` a side."""
+    ``lesion_probability`` (see :func:`lesion_biased_crop`); ``masks`` at least ``crop`` a side.
+    The lesion type is drawn among those present, uniformly, or in proportion to
+    ``lesion_weights`` (one per mask channel) when given."""
     height, width = masks.shape[1:]
     present = [index for index in range(masks.shape[0]) if masks[index].any()]
     if present and rng.random() < lesion_probability:
-        channel = present[int(rng.integers(len(present)))]
+        if lesion_weights is None:
+            channel = present[int(rng.integers(len(present)))]
+        else:
+            weights = np.array([lesion_weights[index] for index in present], np.float64)
+            channel = present[int(rng.choice(len(present), p=weights / weights.sum()))]
         ys, xs = np.nonzero(masks[channel])
         pick = int(rng.integers(ys.size))
         centre_y, centre_x = int(ys[pick]), int(xs[pick])
@@ -219,6 +231,7 @@ class TrainAugment:
     scale_range: tuple[float, float] = (0.9, 1.1)
     crop: int | None = None
     lesion_probability: float = 0.5
+    lesion_weights: tuple[float, ...] | None = None  # per mask channel; None: lesion types present drawn uniformly
 
     def __call__(
         self, image: np.ndarray, masks: np.ndarray, rng: np.random.Generator
@@ -247,7 +260,7 @@ class TrainAugment:
                 soft = affine(image, soft, angle, scale, shift, threshold=False)[1]
             image, masks = affine(image, masks, angle, scale, shift)
         if self.crop is not None:
-            window = crop_window(_pad_to(masks, self.crop, True), self.crop, rng, self.lesion_probability)
+            window = crop_window(_pad_to(masks, self.crop, True), self.crop, rng, self.lesion_probability, self.lesion_weights)
             image, masks = _cut(image, window, self.crop, False), _cut(masks, window, self.crop, True)
             if soft is not None:
                 soft = _cut(soft, window, self.crop, True)

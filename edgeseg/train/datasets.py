@@ -94,6 +94,17 @@ class AugmentedSegmentation(torch.utils.data.Dataset):
         return torch.from_numpy(self.preprocessing.normalize(image)), torch.from_numpy(masks.astype(np.float32))
 
 
+def balanced_lesion_weights(images: Sequence[CachedImage]) -> tuple[float, ...]:
+    """One weight per mask channel, the inverse of the number of ``images`` whose mask holds the
+    lesion (0 for a lesion in none), for ``--crop-sampling balanced``: drawn in proportion to
+    these among the types present, a rare type is centred on about as often as a common one."""
+    masked = [image.masks for image in images if image.masks is not None]
+    if not masked:
+        return ()
+    counts = np.sum([masks.reshape(masks.shape[0], -1).any(axis=1) for masks in masked], axis=0)
+    return tuple(float(1.0 / count) if count else 0.0 for count in counts)
+
+
 def epoch_plan(count: int, global_batch: int, seed: int, epoch: int, stream: int = 0) -> list[list[int]]:
     """The global batches of one epoch: a seeded permutation cut into batches of ``global_batch``.
 

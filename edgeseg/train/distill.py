@@ -201,7 +201,7 @@ class DistillationTask(SegmentationTask):
             if progress:
                 named = ", ".join(f"{data.lesions[i]} {b:+.2f}" for i, b in zip(self.taught, shifts))
                 print(f"teachers' logits shifted to the training prevalence: {named}", file=sys.stderr)
-        self.dataset = _SoftTargetDataset(AugmentedSegmentation(data.train, data.preprocessing, make_augment(recipe, crop), seed), soft)
+        self.dataset = _SoftTargetDataset(AugmentedSegmentation(data.train, data.preprocessing, make_augment(recipe, crop, data.train), seed), soft)
         base = LOSSES[stage.loss](**options).base
         taught = torch.as_tensor(self.taught)
         self.distillation = DeepSupervision(lambda logits, target: base(logits[:, taught.to(logits.device)], target))

@@ -397,7 +397,7 @@ class Trainer:
         seconds = session.seconds_per_epoch
         mean_seconds = sum(seconds) / len(seconds) if seconds else float("nan")
         return RunSummary(self.run_dir, session.best["epoch"], session.best["metrics"], mean_seconds, len(seconds),
-                          len(session.data.val), images_with_lesion(session.data.val, session.data.lesions))
+                          len(session.data.val), images_with_lesion(session.data.val, session.data.lesions), self.options.val_fold)
 
     def _global_epoch(self, stage_index: int, epoch: int) -> int:
         return sum(stage.epochs for stage in self.recipe.stages[:stage_index]) + epoch + 1

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edgeseg.train.recipes import Recipe, get_recipe
+from edgeseg.data.splits import DEFAULT_SEED, DEFAULT_VAL_FRACTION
+from edgeseg.errors import EdgesegError
+from edgeseg.train.recipes import CROP_SAMPLINGS, Recipe, get_recipe
 from edgeseg.train.schedules import Schedule
 
 TEACHER_MAPS = "teacher_maps.safetensors"  # a distillation's teacher probabilities, reused on --resume
@@ -29,11 +31,12 @@ class TrainOptions:
     device: str = "auto"
     amp: bool = False
     amp_dtype: str | None = None
-    seed: int = 0
-    val_fraction: float = 0.15
+    seed: int = DEFAULT_SEED
+    val_fraction: float = DEFAULT_VAL_FRACTION
     val_fold: str | None = None  # "K/N": validate on fold K of N instead of val_fraction
     val_every: int | None = None
     crop: int | None = None
+    crop_sampling: str = "per-image"
     workers: int = 0
     threads: int | None = None
     channels_last: bool | None = None
@@ -74,6 +77,7 @@ class RunSummary:
     epochs_done: int
     validation_images: int = 0
     images_with_lesion: dict[str, int] = field(default_factory=dict)
+    val_fold: str | None = None  # "K/N" when the run validated on one fold of N
 
 
 def resolve_recipe(options: TrainOptions) -> Recipe:
@@ -87,6 +91,9 @@ def resolve_recipe(options: TrainOptions) -> Recipe:
         updates["batch_size"] = options.batch_size
     if options.val_every is not None:
         updates["val_every"] = options.val_every
+    if options.crop_sampling not in CROP_SAMPLINGS:
+        raise EdgesegError(f"crop sampling {options.crop_sampling!r}: choose from {', '.join(CROP_SAMPLINGS)}")
+    updates["crop_sampling"] = options.crop_sampling
     if options.model_options:
         updates["model_options"] = {**recipe.model_options, **options.model_options}
     if options.lr is not None:  # the first stage's rate becomes lr; later stages keep their ratio to it

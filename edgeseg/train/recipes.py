@@ -56,6 +56,7 @@ class Recipe:
     augment: TrainAugment = field(default_factory=TrainAugment)
     val_every: int = 5
     data: str = "segmentation"
+    crop_sampling: str = "per-image"  # how lesion-centred crops pick a lesion type: see CROP_SAMPLINGS
 
     @property
     def epochs(self) -> int:
@@ -74,6 +75,11 @@ class Recipe:
             stages = (replace(stages[0], epochs=epochs),)
         return replace(self, stages=stages)
 
+
+# How lesion-centred crops (--crop) pick a lesion type: "per-image" draws uniformly among the types
+# present in the image; "balanced" weights them by 1 / the number of training images holding them
+# (edgeseg.train.datasets.balanced_lesion_weights), so rare types are centred on as often as common ones.
+CROP_SAMPLINGS = ("per-image", "balanced")
 
 RECIPES: dict[str, Recipe] = {}
 

@@ -7,7 +7,7 @@ the rest: devices, mixed precision, DDP, accumulation, checkpoints.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +20,7 @@ from edgeseg.errors import EdgesegError
 from edgeseg.losses import DeepSupervision, class_balanced_bce, dice_loss, u2xs_loss
 from edgeseg.losses.topk import squared_error_loss
 from edgeseg.losses.weighted_ce import weighted_cross_entropy
-from edgeseg.train.datasets import AugmentedSegmentation, epoch_plan
+from edgeseg.train.datasets import AugmentedSegmentation, CachedImage, balanced_lesion_weights, epoch_plan
 from edgeseg.train.recipes import Recipe, Stage
 
 @dataclass(frozen=True)
@@ -50,9 +50,13 @@ def build_loss(stage: Stage) -> Callable:
     return LOSSES[stage.loss](**stage.loss_options)
 
 
-def make_augment(recipe: Recipe, crop: int | None) -> TrainAugment:
-    """The recipe's augmentation, cropping to ``crop`` pixels when given (``--crop``)."""
-    return recipe.augment if crop is None else dataclasses.replace(recipe.augment, crop=crop)
+def make_augment(recipe: Recipe, crop: int | None, train: Sequence[CachedImage]) -> TrainAugment:
+    """The recipe's augmentation, cropping to ``crop`` pixels when given (``--crop``), its
+    lesion-centred crops drawing lesion types as ``recipe.crop_sampling`` says (``--crop-sampling``)."""
+    if crop is None:
+        return recipe.augment
+    weights = balanced_lesion_weights(train) if recipe.crop_sampling == "balanced" else None
+    return dataclasses.replace(recipe.augment, crop=crop, lesion_weights=weights)
 
 
 class SegmentationTask:
@@ -61,7 +65,7 @@ class SegmentationTask:
     def __init__(self, recipe: Recipe, stage: Stage, data: Any, seed: int, crop: int | None = None) -> None:
         self.stage = stage
         self.loss = self.make_loss()
-        self.dataset = AugmentedSegmentation(data.train, data.preprocessing, make_augment(recipe, crop), seed)
+        self.dataset = AugmentedSegmentation(data.train, data.preprocessing, make_augment(recipe, crop, data.train), seed)
         self.seed = seed
 
     def make_loss(self) -> Callable | None:
@@ -161,7 +165,7 @@ class AlternatingGradingTask:
     def __init__(self, recipe: Recipe, stage: Stage, data: Any, seed: int, crop: int | None = None) -> None:
         self.stage = stage
         self.seed = seed
-        augment = make_augment(recipe, crop)
+        augment = make_augment(recipe, crop, data.train)
         masked = [item for item in data.train if item.grade is not None]
         if not masked and not data.graded_train:
             raise EdgesegError("SUNet training needs graded images; none of the training images has a grade")

@@ -39,6 +39,17 @@ def test_train_reports_seconds_per_epoch(synthetic_root, tmp_path, capsys):
     assert read_card(tmp_path / "r")["lesions"] == ["HE"]
 
 
+def test_a_fold_run_points_to_the_mean_of_the_folds(synthetic_root, tmp_path, capsys):
+    code = main(["train", "--recipe", "u2xs-st", "--lesion", "HE", "--data", str(synthetic_root), "--out", str(tmp_path / "r"),
+                 "--epochs", "1", "--size", "64", "--batch-size", "2", "--max-iterations", "1", "--device", "cpu",
+                 "--val-fold", "1/2", "--precise-bn-images", "0"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "images (of 3)" in out
+    assert "select on the mean of all 2 folds' runs: python experiments/fold_curves.py" in out
+    assert "--val-fold K/N runs, give it more" not in out
+
+
 def test_model_options_and_precise_bn_images_reach_the_run(synthetic_root, tmp_path):
     import json
 

@@ -8,6 +8,7 @@ from edgeseg.data.transforms import (
     TrainAugment,
     affine,
     clahe,
+    crop_window,
     fit_size,
     lesion_biased_crop,
     normalize,
@@ -87,6 +88,23 @@ def test_lesion_biased_crop_prefers_lesions():
     rng = np.random.default_rng(0)
     crop_image, crop_masks = lesion_biased_crop(image, masks, 24, rng, lesion_probability=0.0)
     assert crop_image.shape == (24, 24, 3) and crop_masks.shape == (4, 24, 24)
+
+
+def _two_lesions() -> np.ndarray:
+    """Two lesion types, one pixel each, at opposite corners of a 200 px square."""
+    masks = np.zeros((2, 200, 200), np.uint8)
+    masks[0, 10, 10] = 1
+    masks[1, 190, 190] = 1
+    return masks
+
+
+@pytest.mark.parametrize("weights, expected_first", [(None, 0.5), ((3.0, 1.0), 0.75), ((1.0, 0.0), 1.0)])
+def test_crop_window_draws_lesion_types_by_weight(weights, expected_first):
+    masks, rng = _two_lesions(), np.random.default_rng(0)
+    windows = [crop_window(masks, 32, rng, lesion_probability=1.0, lesion_weights=weights) for _ in range(2000)]
+    first = np.mean([masks[0][window].any() for window in windows])
+    assert all(masks[0][window].any() != masks[1][window].any() for window in windows)
+    assert abs(first - expected_first) < 0.03
 
 
 def test_lesion_biased_crop_pads_small_images():

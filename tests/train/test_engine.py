@@ -262,3 +262,37 @@ def test_without_a_validation_split_the_saved_weights_still_get_precise_batchnor
     for key, value in model.state_dict().items():
         if key in saved:
             torch.testing.assert_close(saved[key], value, rtol=1e-4, atol=1e-5)
+
+
+def test_balanced_crop_sampling_weights_lesion_types_by_rarity():
+    import numpy as np
+
+    from edgeseg.train.datasets import CachedImage
+    from edgeseg.train.options import resolve_recipe
+    from edgeseg.train.tasks import make_augment
+
+    def cached(*present: int) -> CachedImage:
+        masks = np.zeros((4, 8, 8), np.uint8)
+        for channel in present:
+            masks[channel, 3, 3] = 1
+        return CachedImage("x", np.zeros((8, 8, 3), np.uint8), masks)
+
+    images = [cached(0, 1, 2), cached(0, 1, 2), cached(0, 2, 3), cached(0), CachedImage("graded", np.zeros((8, 8, 3), np.uint8), None)]
+    balanced = resolve_recipe(TrainOptions(recipe="u2xs-mt", data=".", out=".", crop_sampling="balanced"))
+    assert make_augment(balanced, 32, images).lesion_weights == pytest.approx((1 / 4, 1 / 2, 1 / 3, 1 / 1))
+    assert make_augment(balanced, None, images).crop is None  # whole images: nothing to centre
+    per_image = resolve_recipe(TrainOptions(recipe="u2xs-mt", data=".", out="."))
+    assert make_augment(per_image, 32, images).lesion_weights is None
+    with pytest.raises(EdgesegError, match="crop sampling 'rare': choose from per-image, balanced"):
+        resolve_recipe(TrainOptions(recipe="u2xs-mt", data=".", out=".", crop_sampling="rare"))
+
+
+def test_crop_sampling_reaches_the_run_and_can_change_on_resume(synthetic_root, tmp_path):
+    from edgeseg.cli import main
+
+    run = tmp_path / "run"
+    assert main(["train", "--recipe", "u2xs-mt", "--data", str(synthetic_root), "--out", str(run), "--epochs", "1", "--size", "64",
+                 "--batch-size", "2", "--max-iterations", "1", "--device", "cpu", "--crop", "32", "--crop-sampling", "balanced"]) == 0
+    assert json.loads((run / "config.json").read_text())["crop_sampling"] == "balanced"
+    resume(run, epochs=2, crop_sampling="per-image", progress=False)
+    assert json.loads((run / "config.json").read_text())["crop_sampling"] == "per-image"
