@@ -124,3 +124,12 @@ def test_more_folds_than_images_is_a_clear_error(synthetic_root, tmp_path, capsy
                  "--epochs", "1", "--size", "64", "--device", "cpu", "--val-fold", "1/7"])
     assert code == 1
     assert "7 folds need at least 7 training images, not 6" in capsys.readouterr().err
+
+
+def test_crop_sampling_choices_are_the_recipes():
+    from edgeseg.cli import build_parser
+    from edgeseg.train.recipes import CROP_SAMPLINGS
+
+    train_parser = build_parser()._subparsers._group_actions[0].choices["train"]
+    action = next(action for action in train_parser._actions if "--crop-sampling" in action.option_strings)
+    assert tuple(action.choices) == CROP_SAMPLINGS
