@@ -39,7 +39,8 @@ pytestmark = pytest.mark.skipif(browser_problem(WEB_DEMO) is not None, reason=f"
 @pytest.fixture(scope="module")
 def visits(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("browser")
-    cache = request.config.cache.mkdir("edgeseg_web_export") if request.config.cache else folder / "export"
+    pytest_cache = getattr(request.config, "cache", None)  # absent under -p no:cacheprovider
+    cache = pytest_cache.mkdir("edgeseg_web_export") if pytest_cache else folder / "export"
     model = exported_default(cache)
     page = build_page(model, folder / "page", log=lambda *_: None).folder
     photograph, described = screening_photograph(folder)
