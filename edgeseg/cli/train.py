@@ -187,7 +187,9 @@ def print_summary(summary, text_table) -> None:
             rows.append([f"images (of {summary.validation_images})", *(counts.get(k, "") for k in lesions), ""])
         print(text_table(["", *lesions, "mean"], rows))
         if summary.val_fold:  # one fold of N: the folds' mean is what selects, not this fold alone
-            folds = summary.val_fold.split("/")[1]
+            from edgeseg.data.splits import parse_fold
+
+            folds = parse_fold(summary.val_fold)[1]
             remedy = f"select on the mean of all {folds} folds' runs: python experiments/fold_curves.py RUN_DIRS"
         else:
             remedy = "a larger --val-fraction, or --val-fold K/N runs, give it more"
