@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from edgeseg.cli.train import add_training_arguments, print_summary, training_options
+from edgeseg.cli.train import add_training_arguments, print_summary, resume_overrides, training_options
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -37,8 +37,7 @@ def run_distill(args: argparse.Namespace) -> int:
     from edgeseg.train import resume, train
 
     if args.resume:
-        summary = resume(args.resume, epochs=args.epochs, threads=args.threads, workers=args.workers, crop=args.crop,
-                         val_every=args.val_every, progress=True)
+        summary = resume(args.resume, **resume_overrides(args))
     else:
         if not args.teacher or not args.data:
             raise EdgesegError("--teacher RUN_DIR[,RUN_DIR...] and --data DIR are required (or --resume RUN_DIR)")

@@ -27,7 +27,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The options `edgeseg train` and `edgeseg distill` share."""
     from edgeseg.data.splits import DEFAULT_SEED, DEFAULT_VAL_FRACTION
 
-    parser.add_argument("--data", type=Path, help="data set folder (edgeseg data prepare output, or IDRiD)")
+    parser.add_argument("--data", type=Path, help="data set folder (edgeseg data prepare output, or IDRiD); with --resume: "
+                        "the same data prepared elsewhere (a run keeps the path relative to the working folder)")
     parser.add_argument("--out", type=Path, help="run folder to create (default runs/<recipe>)")
     parser.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue the run in RUN_DIR")
     parser.add_argument("--epochs", type=int, help="total epochs (stages keep their proportions)")
@@ -76,6 +77,10 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-iterations", type=int, help="stop each epoch after N iterations (smoke runs)")
     parser.add_argument("--checkpoint-every", type=int, help="also checkpoint every N optimizer steps")
     parser.add_argument("--checkpoint-minutes", type=float, default=5.0, help="checkpoint at least this often (default 5)")
+    parser.add_argument("--stop-after", type=float, metavar="MINUTES",
+                        help="checkpoint and stop at the first epoch end after MINUTES of this session (exit 0); "
+                             "continue later with --resume RUN_DIR, on this machine or on a clone of a repository "
+                             "that committed the run folder (this session only: not kept for later resumes)")
 
 
 def _fold(spec: str) -> str:
@@ -124,6 +129,7 @@ def training_options(args: argparse.Namespace, recipe: str, **extra):
         optimizer=args.optimizer,
         schedule=args.schedule,
         ema=args.ema,
+        stop_after=args.stop_after,
         command="edgeseg " + " ".join(shlex.quote(part) for part in sys.argv[1:]),
         **extra,
     )
@@ -158,9 +164,7 @@ def run_train(args: argparse.Namespace) -> int:
         print(text_table(["Recipe", "Model", "Size", "Epochs", "Description"], rows))
         return 0
     if args.resume:
-        summary = resume(args.resume, epochs=args.epochs, threads=args.threads, workers=args.workers, crop=args.crop,
-                         crop_sampling=args.crop_sampling,
-                         val_every=args.val_every, ema=args.ema, progress=True)
+        summary = resume(args.resume, **resume_overrides(args))
     else:
         if not args.recipe or not args.data:
             raise EdgesegError("--recipe and --data are required (or --resume RUN_DIR, or --list-recipes)")
@@ -168,6 +172,13 @@ def run_train(args: argparse.Namespace) -> int:
         summary = train(options)
     print_summary(summary, text_table)
     return 0
+
+
+def resume_overrides(args: argparse.Namespace) -> dict:
+    """The options that ``--resume`` may change (``None``: keep the run's)."""
+    return dict(epochs=args.epochs, threads=args.threads, workers=args.workers, crop=args.crop, crop_sampling=args.crop_sampling,
+                val_every=args.val_every, ema=args.ema, stop_after=args.stop_after,
+                data=str(args.data) if args.data else None, progress=True)
 
 
 FEW_VALIDATION_IMAGES = 5  # below this, a lesion's validation AUPR swings from one validation to the next
@@ -197,5 +208,8 @@ def print_summary(summary, text_table) -> None:
             if 0 < counts.get(lesion, FEW_VALIDATION_IMAGES) < FEW_VALIDATION_IMAGES:
                 print(f"Note: {lesion} is in only {counts[lesion]} of the {summary.validation_images} validation images, "
                       f"so its AUPR and the epoch it helps pick are noisy ({remedy})")
+    if summary.stopped:
+        print(f"Stopped by --stop-after after epoch {summary.last_epoch} of {summary.epochs_total}; "
+              f"continue with: edgeseg train --resume {summary.run_dir}")
     curves = summary.run_dir / "curves.png"
     print(f"Weights: {summary.run_dir / 'best.safetensors'}" + (f"; curves: {curves}" if curves.exists() else ""))

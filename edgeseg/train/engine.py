@@ -40,7 +40,7 @@ from edgeseg.train.datasets import cache_images, micro_batch
 from edgeseg.train.distributed import Distributed, barrier, init_distributed, select_device, shutdown
 from edgeseg.data.statistics import channel_mean_std
 from edgeseg.inference.preprocessing import Preprocessing
-from edgeseg.train.options import RunSummary, TrainOptions, resolve_recipe
+from edgeseg.train.options import SESSION_ONLY, RunSummary, TrainOptions, resolve_recipe, saved_options
 from edgeseg.train.recipes import Stage, get_recipe
 from edgeseg.train.runlog import RunLog
 from edgeseg.train.steps import build_task
@@ -106,6 +106,20 @@ def _initialise(model: nn.Module, source: str) -> None:
     model.load_state_dict(donor.state_dict())
 
 
+def _check_same_data(card: dict, data: TrainingData, run_dir: Path) -> None:
+    """A resumed run trains on the data it started on: the training images' channel mean and
+    standard deviation (recomputed on load) match those in its resume file, to 1e-4 (data
+    prepared again on another machine decodes within a grey level here and there)."""
+    saved = card.get("preprocessing", {})
+    if "mean" not in saved:
+        return
+    now = data.preprocessing
+    worst = max(abs(a - b) for a, b in zip([*saved["mean"], *saved["std"]], [*now.mean, *now.std]))
+    if worst > 1e-4:
+        raise EdgesegError(f"{run_dir}: the data at {data.root} is not what this run trained on (channel mean/std differ by "
+                           f"{worst:.4f}); prepare it with the command that made it, or pass --data DIR")
+
+
 def _amp_dtype(options: TrainOptions, device: torch.device) -> torch.dtype | None:
     if not options.amp:
         return None
@@ -145,7 +159,7 @@ class Trainer:
                 stale.unlink()
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(self.run_dir / CONFIG, dataclasses.asdict(self.options))
+        atomic_write_json(self.run_dir / CONFIG, saved_options(self.options))
 
     def load_data(self, lesions: tuple[str, ...]) -> TrainingData:
         """Cache the training split (masks, and grades for grading recipes), carve the
@@ -210,7 +224,7 @@ class Trainer:
             "position": session.position,
             "metrics": metrics,
             "data": {"name": source.get("name", Path(self.options.data).name), "credit": (manifest or {}).get("credit", "")},
-            "training": {key: value for key, value in dataclasses.asdict(self.options).items() if key not in ("progress",)},
+            "training": saved_options(self.options),
             "edgeseg_version": _version(),
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         }
@@ -231,6 +245,8 @@ class Trainer:
         session = self._start(info)
         for stage_index in range(session.position["stage"], len(self.recipe.stages)):
             self._train_stage(session, stage_index)
+            if session.stopped:
+                break
         return self._finish(session)
 
     def _start(self, info: Distributed) -> "_Session":
@@ -260,7 +276,8 @@ class Trainer:
         log = RunLog(self.run_dir, tuple(model.lesions), grading=model.task == "grading") if info.is_main else None
         session = _Session(info, device, channels_last, model, data, log)
         if self.resume:
-            weights, session.resume_state, _ = load_resume(self.run_dir / RESUME)
+            weights, session.resume_state, card = load_resume(self.run_dir / RESUME)
+            _check_same_data(card, data, self.run_dir)
             model.load_state_dict(weights)
             session.position = session.resume_state["position"]
             session.best = session.position.pop("best", session.best)
@@ -304,6 +321,19 @@ class Trainer:
         for epoch in range(start_epoch, stage.epochs):
             losses, seconds = self._train_epoch(session, stage_index, epoch, task, network)
             self._end_epoch(session, stage_index, epoch, losses, seconds)
+            if self._time_is_up(session) and (stage_index, epoch + 1) != (len(self.recipe.stages) - 1, stage.epochs):
+                session.stopped = True
+                return
+
+    def _time_is_up(self, session: "_Session") -> bool:
+        """``--stop-after MINUTES`` has passed since this session started (rank 0 decides for all
+        processes, so that they stop at the same epoch end)."""
+        if self.options.stop_after is None:
+            return False
+        up = torch.tensor([float(time.monotonic() - session.started > 60 * self.options.stop_after)])
+        if session.info.enabled:
+            torch.distributed.broadcast(up, src=0)
+        return bool(up.item())
 
     def _train_epoch(self, session: "_Session", stage_index: int, epoch: int, task: Any, network: nn.Module) -> tuple[list[float], float]:
         """The optimizer steps of one epoch (from where a resumed run stopped); (losses, seconds)."""
@@ -397,7 +427,9 @@ class Trainer:
         seconds = session.seconds_per_epoch
         mean_seconds = sum(seconds) / len(seconds) if seconds else float("nan")
         return RunSummary(self.run_dir, session.best["epoch"], session.best["metrics"], mean_seconds, len(seconds),
-                          len(session.data.val), images_with_lesion(session.data.val, session.data.lesions), self.options.val_fold)
+                          len(session.data.val), images_with_lesion(session.data.val, session.data.lesions), self.options.val_fold,
+                          stopped=session.stopped, epochs_total=self.recipe.epochs,
+                          last_epoch=self._global_epoch(session.position["stage"], session.position["epoch"] - 1))
 
     def _global_epoch(self, stage_index: int, epoch: int) -> int:
         return sum(stage.epochs for stage in self.recipe.stages[:stage_index]) + epoch + 1
@@ -434,6 +466,8 @@ class _Session:
     optimizer: torch.optim.Optimizer | None = None
     seconds_per_epoch: list[float] = field(default_factory=list)
     last_save: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=time.monotonic)
+    stopped: bool = False  # by --stop-after, before the last epoch
     average: Any = None  # a WeightAverage with --ema
 
     @property
@@ -480,6 +514,11 @@ def resume(run_dir: str | Path, **overrides: Any) -> RunSummary:
     saved.update(changed)
     saved["out"] = str(run_dir)
     options = TrainOptions.from_dict(saved)
-    if set(changed) - {"progress"} and int(os.environ.get("RANK", "0")) == 0:  # later resumes keep the new settings
-        atomic_write_json(run_dir / CONFIG, dataclasses.asdict(options))
+    if set(changed) - set(SESSION_ONLY) and int(os.environ.get("RANK", "0")) == 0:  # later resumes keep the new settings
+        atomic_write_json(run_dir / CONFIG, saved_options(options))
+    if not Path(options.data).exists():
+        raise EdgesegError(
+            f"{run_dir}: its data folder {options.data} is not here; prepare it again with the command that made it "
+            f"(e.g. edgeseg data prepare --idrid ../shared/data/IDRiD --out {options.data} --size 1440) or pass --data DIR"
+        )
     return Trainer(options, resume=True).run()

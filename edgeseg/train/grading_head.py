@@ -19,7 +19,6 @@ is a normal model file (``best.safetensors``): the student's weights, unchanged,
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import hashlib
 import json
@@ -42,7 +41,7 @@ from edgeseg.fileio import atomic_path, atomic_write_json, read_image
 from edgeseg.inference.runners import open_runner
 from edgeseg.metrics.grading import grading_scores, referable, roc_auc
 from edgeseg.models import create
-from edgeseg.train.options import RunSummary, TrainOptions, resolve_recipe
+from edgeseg.train.options import RunSummary, TrainOptions, resolve_recipe, saved_options
 
 GRIDS = "grids.safetensors"
 DME_WEIGHT = 0.5  # paper 002, Eq. 5
@@ -143,7 +142,7 @@ def train_head(options: TrainOptions) -> RunSummary:
     model.student.load_state_dict(student.state_dict())
     grid = model.head.grid
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(out / "config.json", dataclasses.asdict(options))
+    atomic_write_json(out / "config.json", saved_options(options))
     photographs = source_photographs(manifest, grading_split("train"), samples)
     grids = student_grids(student_path, photographs, grid, out / GRIDS, options.progress)
     head = model.head
@@ -187,7 +186,7 @@ def train_head(options: TrainOptions) -> RunSummary:
         "student": {"file": student_path.name, "test_aupr": student_card.get("test_aupr"), "recipe": student_card.get("recipe")},
         "test_aupr": student_card.get("test_aupr"),
         "data": {"name": Path(options.data).name, "credit": (manifest or {}).get("credit", student_card.get("data", {}).get("credit", ""))},
-        "training": {key: value for key, value in dataclasses.asdict(options).items() if key not in ("progress",)},
+        "training": saved_options(options),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     save_model(out / "best.safetensors", model.eval(), card)

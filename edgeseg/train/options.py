@@ -11,10 +11,12 @@ from typing import Any
 
 from edgeseg.data.splits import DEFAULT_SEED, DEFAULT_VAL_FRACTION
 from edgeseg.errors import EdgesegError
+from edgeseg.fileio import portable_path
 from edgeseg.train.recipes import CROP_SAMPLINGS, Recipe, get_recipe
 from edgeseg.train.schedules import Schedule
 
 TEACHER_MAPS = "teacher_maps.safetensors"  # a distillation's teacher probabilities, reused on --resume
+SESSION_ONLY = ("progress", "stop_after")  # options of one session, never saved in a run's config.json
 
 
 @dataclass
@@ -56,6 +58,7 @@ class TrainOptions:
     teacher_calibration: str = "none"
     model_options: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
+    stop_after: float | None = None  # minutes: checkpoint and stop at the first epoch end past it (this session only)
     command: str = ""
 
     @classmethod
@@ -78,6 +81,20 @@ class RunSummary:
     validation_images: int = 0
     images_with_lesion: dict[str, int] = field(default_factory=dict)
     val_fold: str | None = None  # "K/N" when the run validated on one fold of N
+    stopped: bool = False  # stopped by --stop-after before its last epoch: continue with --resume
+    epochs_total: int = 0
+    last_epoch: int = 0
+
+
+def saved_options(options: TrainOptions) -> dict[str, Any]:
+    """The options as a run's ``config.json`` keeps them: without the session-only ones, and with
+    the data and ``--init`` paths relative to the working folder where they lie under it, so that a
+    run folder committed to a repository resumes on a fresh clone (``edgeseg train --resume``)."""
+    saved = {key: value for key, value in dataclasses.asdict(options).items() if key not in SESSION_ONLY}
+    for key in ("data", "init"):
+        if saved.get(key):
+            saved[key] = portable_path(saved[key])
+    return saved
 
 
 def resolve_recipe(options: TrainOptions) -> Recipe:

@@ -1,0 +1,96 @@
+"""Runs that outlive a session: a run folder committed to a repository (``runs/<name>/``) resumes on
+a fresh clone and ends with the weights of a run never stopped; committed run folders stay small."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from edgeseg.cli import main
+from edgeseg.data.synthetic import write_synthetic_dataset
+
+PROJECT = Path(__file__).resolve().parents[2]
+RUN_BUDGET_BYTES = 5 * 1024 * 1024  # a student's committed run folder (weights, optimizer, averaged weights, log)
+TRAIN = ["train", "--recipe", "u2xs-mt", "--data", "data/synth", "--out", "runs/tiny", "--size", "64", "--batch-size", "2",
+         "--epochs", "3", "--val-every", "1", "--seed", "5", "--device", "cpu", "--max-iterations", "2"]
+
+
+def _git(folder: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=test", "-c", "user.email=test@example.org", "-C", str(folder), *args]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def _prepare_data(repository: Path) -> None:
+    """The one command that rebuilds the data on a fresh machine (here: the synthetic set)."""
+    write_synthetic_dataset(repository / "data" / "synth", 6, 2, 64, seed=1)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_run_stopped_committed_and_resumed_on_a_fresh_clone_matches_an_uninterrupted_run(tmp_path, monkeypatch, capsys):
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    _git(origin, "init", "-q")
+    shutil.copy(PROJECT / ".gitignore", origin / ".gitignore")
+    _git(origin, "add", ".gitignore")
+    _git(origin, "commit", "-q", "-m", "ignore rules")
+    _prepare_data(origin)
+    monkeypatch.chdir(origin)
+    assert main([*TRAIN, "--stop-after", "0"]) == 0  # stops at the end of epoch 1 of 3
+    assert "continue with: edgeseg train --resume runs/tiny" in capsys.readouterr().out
+    _git(origin, "add", "-A")
+    _git(origin, "commit", "-q", "-m", "run in progress")
+    committed = _git(origin, "show", "--name-only", "--format=", "HEAD").split()
+    assert committed and all(name.startswith("runs/tiny/") for name in committed), committed  # the data stays out
+    assert {"runs/tiny/resume.safetensors", "runs/tiny/config.json", "runs/tiny/log.csv"} <= set(committed)
+    assert "runs/tiny/last.safetensors" not in committed  # rebuilt from the resume state
+    config = json.loads((origin / "runs/tiny/config.json").read_text())
+    assert config["data"] == "data/synth" and "stop_after" not in config
+    assert str(tmp_path) not in "".join((origin / name).read_text() for name in committed if name.endswith((".json", ".csv")))
+
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True)
+    monkeypatch.chdir(clone)
+    assert main(["train", "--resume", "runs/tiny"]) == 1  # the data is not prepared yet: a clear error, nothing trained
+    assert "its data folder data/synth is not here" in capsys.readouterr().err
+    _prepare_data(clone)
+    assert main(["train", "--resume", "runs/tiny"]) == 0
+
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    _prepare_data(reference)
+    monkeypatch.chdir(reference)
+    assert main(TRAIN) == 0
+    expected = load_file(str(reference / "runs/tiny/last.safetensors"))
+    actual = load_file(str(clone / "runs/tiny/last.safetensors"))
+    assert expected.keys() == actual.keys()
+    assert all(torch.equal(expected[key], actual[key]) for key in expected)
+    epochs = [line.split(",")[1] for line in (clone / "runs/tiny/log.csv").read_text().splitlines()[1:]]
+    assert epochs == ["1", "2", "3"]
+
+
+def test_resume_refuses_data_other_than_the_runs_own(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    _prepare_data(tmp_path)
+    assert main([*TRAIN, "--stop-after", "0"]) == 0
+    write_synthetic_dataset(tmp_path / "other", 6, 2, 64, seed=2)
+    assert main(["train", "--resume", "runs/tiny", "--data", "other"]) == 1
+    assert "is not what this run trained on" in capsys.readouterr().err
+
+
+def test_committed_run_folders_stay_within_the_budget():
+    """Every run folder that the repository tracks holds at most 5 MiB (a student's resume state)."""
+    if not (PROJECT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = _git(PROJECT, "ls-files", "-z", "runs").split("\0")
+    sizes: dict[str, int] = {}
+    for name in filter(None, listed):
+        run = "/".join(name.split("/")[:2])
+        sizes[run] = sizes.get(run, 0) + (PROJECT / name).stat().st_size
+    over = {run: size for run, size in sizes.items() if size > RUN_BUDGET_BYTES}
+    assert not over, f"run folders over {RUN_BUDGET_BYTES} bytes: {over}"
