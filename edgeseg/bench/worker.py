@@ -8,37 +8,10 @@ times (ms), the memory (MB) and the peak resident set size of the process.
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 
-
-def _status_mb(field: str) -> float:
-    """A memory field of /proc/self/status in MB (0 where /proc is unavailable)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def resident_mb() -> float:
-    """Current resident set size of this process."""
-    return _status_mb("VmRSS")
-
-
-def peak_mb() -> float:
-    """Peak resident set size of this process: VmHWM, the high-water mark of its own memory map.
-    (``ru_maxrss`` is not used: Linux carries the parent's peak over fork and exec into it, so a
-    runner started from a large process would report the parent's memory.)"""
-    peak = _status_mb("VmHWM")
-    if peak:
-        return peak
-    kilobytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kilobytes / (1024 * 1024) if sys.platform == "darwin" else kilobytes / 1024
+from edgeseg.memory import peak_mb, resident_mb
 
 
 def measure(spec: dict) -> dict:

@@ -51,12 +51,12 @@ def run_export(args: argparse.Namespace) -> int:
     )
     results = export_model(options)
     rows = [
-        [r.target, r.precision, r.layout, r.path.name if r.path else "-", _mb(r.size_mb), f"{r.seconds:.0f}", r.status,
+        [r.target, r.precision, r.layout, r.path.name if r.path else "-", _mb(r.size_mb), f"{r.seconds:.0f}", _peak(r.peak_mb), r.status,
          r.verification.summary() if r.verification and r.verification.passed else r.message]
         for r in results
     ]
     print()
-    print(text_table(["Target", "Precision", "Layout", "File", "MB", "s", "Status", "Verification"], rows))
+    print(text_table(["Target", "Precision", "Layout", "File", "MB", "s", "Peak MB", "Status", "Verification"], rows))
     written = [r.path for r in results if r.ok and r.path]
     if written:
         golden = sum(path.with_name(path.name + ".golden").is_dir() for path in written)
@@ -68,6 +68,11 @@ def run_export(args: argparse.Namespace) -> int:
     for result in failed:
         print(f"edgeseg: error: {result.target} {result.precision}: {result.message}")
     return 1 if failed else 0
+
+
+def _peak(value: float) -> str:
+    """The process's peak resident memory while one file was made and verified."""
+    return "-" if math.isnan(value) else f"{value:.0f}"
 
 
 def _mb(value: float) -> str:

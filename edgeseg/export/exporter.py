@@ -27,6 +27,7 @@ from edgeseg.model_file import resolve_model_file
 from edgeseg.inference.parity import Parity
 from edgeseg.inference.runners import TorchRunner, open_runner
 from edgeseg.inference.torch_module import PixelsToProbabilities
+from edgeseg.memory import peak_mb, release_free_memory, reset_peak
 
 from .coreml_export import export_coreml
 from .golden import write_golden
@@ -68,6 +69,7 @@ class ExportResult:
     seconds: float
     verification: Parity | None = None
     message: str = ""
+    peak_mb: float = float("nan")  # peak resident memory of the process while this file was made and verified
 
     @property
     def size_mb(self) -> float:
@@ -170,6 +172,8 @@ class Exporter:
         partial = final.with_name(f".{final.stem}.partial{final.suffix}")
         _remove(partial)
         self.out.mkdir(parents=True, exist_ok=True)
+        release_free_memory()
+        reset_peak()
         start = time.perf_counter()
         self.log(f"[{target.name} {precision} {layout}] exporting {final.name} ...")
         metadata = self._metadata(target, precision, layout, final)
@@ -188,19 +192,21 @@ class Exporter:
         except Exception as exc:  # a converter's failure is reported in the table, the next target goes on
             _remove(partial)
             message = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-            return ExportResult(target.name, precision, layout, None, "failed", time.perf_counter() - start, message=f"{type(exc).__name__}: {message}")
+            return ExportResult(target.name, precision, layout, None, "failed", time.perf_counter() - start,
+                                message=f"{type(exc).__name__}: {message}", peak_mb=peak_mb())
         seconds = time.perf_counter() - start
         if verification is not None and not verification.passed:
             failed = final.with_name(final.name + ".failed")
             _place(partial, failed)
-            return ExportResult(target.name, precision, layout, failed, "failed verification", seconds, verification, verification.reason)
+            return ExportResult(target.name, precision, layout, failed, "failed verification", seconds, verification, verification.reason,
+                                peak_mb())
         _place(partial, final)
         if self.options.golden and target.runs_here:
             golden = final.with_name(final.name + ".golden")
             _remove(golden)
             write_golden(golden, open_runner(final), self.reference)
         status = "passed" if verification is not None else "exported (not verified)"
-        return ExportResult(target.name, precision, layout, final, status, seconds, verification)
+        return ExportResult(target.name, precision, layout, final, status, seconds, verification, peak_mb=peak_mb())
 
     def _verify(self, target: Format, path: Path, metadata: dict) -> Parity:
         if not target.runs_here:

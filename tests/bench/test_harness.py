@@ -77,7 +77,7 @@ def test_runner_memory_is_its_own_not_the_parents(tiny_model_file):
     from edgeseg.bench.harness import BenchOptions, _worker
     from edgeseg.bench.subjects import subject
 
-    from edgeseg.bench.worker import resident_mb
+    from edgeseg.memory import resident_mb
 
     ballast = np.ones((600, 1024, 1024), np.uint8)  # 600 MB resident in this (parent) process
     parent = resident_mb()

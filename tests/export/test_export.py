@@ -168,3 +168,16 @@ def test_metadata_names_the_source_relative_to_the_working_directory(trained_tin
                  "--verify-images", "2"]) == 0
     (onnx,) = out.glob("*_fp32.onnx")
     assert read_metadata(onnx)["source"]["file"] == trained_tiny_model_file.name
+
+
+def test_int8_onnx_weights_fit_in_7_bits(exported):
+    """No pair of uint8 x int8 products can saturate ONNX Runtime's 16-bit sums on x86 CPUs
+    without VNNI: every int8 weight lies in [-64, 63] (255 x 64 x 2 < 32768)."""
+    import onnx
+    from onnx import numpy_helper
+
+    _, out = exported
+    int8 = onnx.load(str(out / "trained_unet_int8.onnx"))
+    weights = [numpy_helper.to_array(t) for t in int8.graph.initializer if t.data_type == onnx.TensorProto.INT8 and t.dims]
+    assert weights, "no int8 weights in the file"
+    assert max(int(np.abs(w.astype(np.int32)).max()) for w in weights) <= 64
