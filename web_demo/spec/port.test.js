@@ -60,7 +60,8 @@ test('the verdict appears only with a grading head, with class names from the me
     dme_probs: Float32Array.from([0.2, 0.7, 0.1]), referable_prob: Float32Array.from([0.8]) };
   const plain = gradingVerdict({}, outputs);
   assert.deepEqual([plain.dr.grade, plain.dr.label, plain.dme.grade, plain.referable.referable], [2, 'moderate NPDR', 1, true]);
-  const named = gradingVerdict({ outputs: [{ name: 'dr_probs', classes: ['0', '1', '2', '3', '4'] }, { name: 'referable_prob', threshold: 0.9 }] }, outputs);
+  const named = gradingVerdict({ outputs: [{ name: 'dr_probs', classes: ['0', '1', '2', '3', '4'] }],
+    grading: { referable_threshold: 0.9 } }, outputs);
   assert.equal(named.dr.label, '2');
   assert.equal(named.referable.referable, false);
   const keyed = gradingVerdict({ outputs: { dme_probs: { classes: [{ name: 'none' }, { name: 'far' }, { name: 'near' }] } } }, outputs);

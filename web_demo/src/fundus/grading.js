@@ -19,6 +19,8 @@ export const DEFAULT_CLASSES = {
   dme_probs: ['no apparent DME', 'DME risk 1 (exudates away from the macula)', 'DME risk 2 (exudates within one disc diameter of the macula)'],
 };
 const GRADING_OUTPUTS = ['dr_probs', 'dme_probs', 'referable_prob'];
+/** The referral threshold of a model whose metadata names none (edgeseg/export/metadata.py). */
+export const DEFAULT_REFERABLE_THRESHOLD = 0.5;
 
 /** The metadata's description of output `name` ({} when it has none). */
 export function outputSpec(metadata, name) {
@@ -45,7 +47,8 @@ function classProbabilities(metadata, name, values) {
 
 /**
  * The verdict from the model's outputs (a map of output name to Float32Array), or null when the
- * model has no grading head. Referable uses the metadata's threshold when it gives one, else 0.5.
+ * model has no grading head. Referable compares the probability, widened to a double, with the
+ * metadata's grading.referable_threshold (the one chosen on validation), else 0.5.
  */
 export function gradingVerdict(metadata, outputs) {
   const present = gradingOutputs(Object.keys(outputs));
@@ -55,8 +58,8 @@ export function gradingVerdict(metadata, outputs) {
   if (outputs.dr_probs) verdict.dr = classProbabilities(metadata, 'dr_probs', outputs.dr_probs);
   if (outputs.dme_probs) verdict.dme = classProbabilities(metadata, 'dme_probs', outputs.dme_probs);
   if (outputs.referable_prob) {
-    const spec = outputSpec(metadata, 'referable_prob');
-    const threshold = Number(spec.threshold ?? metadata?.thresholds?.referable ?? 0.5);
+    // The model card's threshold, as edgeseg's Python (predict/verdict.py) and the Android library read it.
+    const threshold = Number(metadata?.grading?.referable_threshold ?? DEFAULT_REFERABLE_THRESHOLD);
     const probability = outputs.referable_prob[0];
     verdict.referable = { probability, threshold, referable: probability >= threshold };
   }
