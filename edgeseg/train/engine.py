@@ -330,7 +330,7 @@ class Trainer:
         processes, so that they stop at the same epoch end)."""
         if self.options.stop_after is None:
             return False
-        up = torch.tensor([float(time.monotonic() - session.started > 60 * self.options.stop_after)])
+        up = torch.tensor([float(time.monotonic() - session.started > 60 * self.options.stop_after)], device=session.device)  # NCCL: on the GPU
         if session.info.enabled:
             torch.distributed.broadcast(up, src=0)
         return bool(up.item())

@@ -94,3 +94,20 @@ def test_committed_run_folders_stay_within_the_budget():
         sizes[run] = sizes.get(run, 0) + (PROJECT / name).stat().st_size
     over = {run: size for run, size in sizes.items() if size > RUN_BUDGET_BYTES}
     assert not over, f"run folders over {RUN_BUDGET_BYTES} bytes: {over}"
+
+
+def test_two_processes_stop_at_the_same_epoch_end(tmp_path):
+    """With torchrun (gloo), every process stops cleanly at the same epoch end (rank 0 decides)."""
+    import os
+    import sys
+
+    _prepare_data(tmp_path)
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29541", "-m", "edgeseg"]
+    args = [arg if arg != "data/synth" else str(tmp_path / "data/synth") for arg in TRAIN]
+    args[args.index("runs/tiny")] = str(tmp_path / "runs/tiny")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(launcher + args + ["--stop-after", "0", "--batch-size", "1"], capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    epochs = [line.split(",")[1] for line in (tmp_path / "runs/tiny/log.csv").read_text().splitlines()[1:]]
+    assert epochs == ["1"]
