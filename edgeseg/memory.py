@@ -37,15 +37,14 @@ def peak_mb() -> float:
     return kilobytes / (1024 * 1024) if sys.platform == "darwin" else kilobytes / 1024
 
 
-def reset_peak() -> bool:
+def reset_peak() -> None:
     """Restart :func:`peak_mb` from the current resident size (Linux 4.0+: ``5`` written to
-    /proc/self/clear_refs); False where that is not possible, and the peak stays the process's."""
+    /proc/self/clear_refs); where that is not possible, the peak stays the process's."""
     try:
         with open("/proc/self/clear_refs", "w") as handle:
             handle.write("5")
-        return True
     except OSError:
-        return False
+        pass
 
 
 def release_free_memory() -> None:

@@ -51,7 +51,7 @@ def run_export(args: argparse.Namespace) -> int:
     )
     results = export_model(options)
     rows = [
-        [r.target, r.precision, r.layout, r.path.name if r.path else "-", _mb(r.size_mb), f"{r.seconds:.0f}", _peak(r.peak_mb), r.status,
+        [r.target, r.precision, r.layout, r.path.name if r.path else "-", _number(r.size_mb, 2), f"{r.seconds:.0f}", _number(r.peak_mb, 0), r.status,
          r.verification.summary() if r.verification and r.verification.passed else r.message]
         for r in results
     ]
@@ -70,13 +70,8 @@ def run_export(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _peak(value: float) -> str:
-    """The process's peak resident memory while one file was made and verified."""
-    return "-" if math.isnan(value) else f"{value:.0f}"
-
-
-def _mb(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:.2f}"
+def _number(value: float, digits: int) -> str:
+    return "-" if math.isnan(value) else f"{value:.{digits}f}"
 
 
 def _inspect(path: Path) -> int:

@@ -73,8 +73,7 @@ def reducing_graph(model, sizes: dict[str, int], keep: dict[str, int]):
                     helper.make_tensor_value_info(f"{prefix}_max", TensorProto.FLOAT, []),
                     helper.make_tensor_value_info(f"{prefix}_top", TensorProto.FLOAT, [keep[name]])]
     reduced = helper.make_graph(nodes, graph.name, list(graph.input), outputs, [*graph.initializer, *constants])
-    result = helper.make_model(reduced, opset_imports=model.opset_import, ir_version=model.ir_version)
-    return result
+    return helper.make_model(reduced, opset_imports=model.opset_import, ir_version=model.ir_version)
 
 
 def write_calibration_cache(model_path: Path, batches: list[np.ndarray], input_name: str, percentile: float, cache: Path) -> None:
