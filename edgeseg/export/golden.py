@@ -17,6 +17,7 @@ preprocessing and the exported file. The folder ``<model>.golden/`` holds:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -24,7 +25,8 @@ import numpy as np
 
 from edgeseg.fileio import atomic_write_bytes, atomic_write_json, encode_image
 from edgeseg.outputs import GRADING_OUTPUTS, LESION_OUTPUT
-from edgeseg.inference.runners import Runner, output_to_maps, square_to_input
+from edgeseg.inference.preprocessing import PreparedImage
+from edgeseg.inference.runners import Outputs, Runner, output_to_maps, square_to_input
 
 
 def golden_photograph(size: int = 384) -> np.ndarray:
@@ -49,16 +51,32 @@ def lesion_summary(maps: np.ndarray, lesions: tuple[str, ...], thresholds: dict[
     return summary
 
 
-def write_golden(folder: Path, runner: Runner, reference: Runner) -> Path:
-    """Write the golden vectors of the exported file ``runner`` runs into ``folder``, with the
-    output of ``reference`` (the PyTorch model) on the same input."""
+@dataclass(frozen=True)
+class GoldenCase:
+    """The golden photograph, its preprocessing and the PyTorch model's outputs on it (NCHW):
+    computed once per export run, before any converter or runtime holds memory, and written
+    beside every file with that file's own outputs."""
+
+    photograph: np.ndarray
+    prepared: PreparedImage
+    references: Outputs
+
+
+def golden_case(reference: Runner) -> GoldenCase:
+    """The golden photograph through ``reference``'s preprocessing and model."""
+    photograph = golden_photograph()
+    prepared = reference.info.preprocessing.prepare(photograph)
+    return GoldenCase(photograph, prepared, reference.run_batch(square_to_input(prepared.square, "nchw")))
+
+
+def write_golden(folder: Path, runner: Runner, case: GoldenCase, model_file: str) -> Path:
+    """Write into ``folder`` the golden vectors of the exported file ``model_file`` that
+    ``runner`` runs, beside the PyTorch outputs of ``case``."""
     info = runner.info
     layout, lesions, preprocessing = info.layout, info.lesions, info.preprocessing
-    photograph = golden_photograph()
-    prepared = preprocessing.prepare(photograph)
+    photograph, prepared, references = case.photograph, case.prepared, case.references
     model_input = square_to_input(prepared.square, layout)
     outputs = runner.run_batch(model_input)
-    references = reference.run_batch(square_to_input(prepared.square, "nchw"))
     output = np.asarray(outputs[LESION_OUTPUT], np.float32)
     expected = np.asarray(references[LESION_OUTPUT], np.float32)
     expected = expected.transpose(0, 2, 3, 1) if layout == "nhwc" else expected
@@ -68,7 +86,7 @@ def write_golden(folder: Path, runner: Runner, reference: Runner) -> Path:
     atomic_write_bytes(folder / "output_f32.bin", output.astype("<f4").tobytes())
     atomic_write_bytes(folder / "reference_f32.bin", np.ascontiguousarray(expected).astype("<f4").tobytes())
     atomic_write_json(folder / "golden.json", {
-        "model_file": info.path.name,
+        "model_file": model_file,
         "precision": info.precision,
         "layout": layout,
         "lesions": list(lesions),

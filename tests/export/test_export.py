@@ -91,6 +91,7 @@ def test_golden_vectors_hold_pytorchs_output_and_the_file_reproduces_it(exported
     assert np.abs(open_runner(model).run_batch(model_input)["lesion_probs"] - pytorch_output).max() <= tolerance
     np.testing.assert_allclose(written, open_runner(model).run_batch(model_input)["lesion_probs"], atol=1e-6)
     assert model_input.max() <= 255 and set(spec["lesion_summary"]) == {"MA", "HE", "EX", "SE"}
+    assert spec["model_file"] == name  # the file as placed, not the partial file it was verified as
 
 
 def test_a_corrupted_exported_file_is_a_clear_error(exported, tmp_path, capsys):
