@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from edgeseg.errors import DataError
-from edgeseg.metrics.grading import DME_GRADES, DR_GRADES, screening_scores
+from edgeseg.metrics.grading import screening_scores
+from edgeseg.outputs import DME_GRADES, DR_GRADES
 
 VERDICT_KEYS = ("dr_grade", "dme_risk", "referable_prob")
 

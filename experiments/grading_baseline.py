@@ -84,7 +84,7 @@ def main() -> None:
     from edgeseg.data.idrid import read_idrid_grading
     from edgeseg.evaluate_grading import read_grading_truth, read_verdicts, score_verdicts
     from edgeseg.fileio import atomic_write_json
-    from edgeseg.metrics.grading import referable
+    from edgeseg.outputs import referable
     from edgeseg.progress import progress_bar
     from edgeseg.report import markdown_table
 

@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from edgeseg.data.datasets import open_split, read_manifest  # noqa: E402
 from edgeseg.data.folder import read_grades, split_dir  # noqa: E402
 from edgeseg.data.grading import grading_split, training_groups  # noqa: E402
-from edgeseg.metrics.grading import grading_scores, referable, roc_auc  # noqa: E402
+from edgeseg.metrics.grading import grading_scores, roc_auc  # noqa: E402
+from edgeseg.outputs import referable  # noqa: E402
 from edgeseg.models.graded import GradingHead  # noqa: E402
 from edgeseg.train.grading_head import DME_WEIGHT  # noqa: E402
 

@@ -63,8 +63,8 @@ from edgeseg.fileio import encode_image
 from edgeseg.inference.model_info import info_from_metadata
 from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.inference.runners import output_to_maps, square_to_input
-from edgeseg.outputs import GRADING_OUTPUTS
-from edgeseg.predict.verdict import DME_NAMES, DR_NAMES, NON_FINITE, screening_verdict, verdict_lines
+from edgeseg.outputs import DME_CLASSES, DR_CLASSES, GRADING_OUTPUTS, LESION_OUTPUT, REFERABLE_DME, REFERABLE_DR
+from edgeseg.predict.verdict import NON_FINITE, screening_verdict, verdict_lines
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[1] / "fundus-core" / "src" / "test" / "resources" / "golden"
 SIZE = 128
@@ -345,8 +345,11 @@ def write_screening(folder: Path, segmentation: dict) -> None:
     embed_tflite(folder / "screening" / "model.tflite", files[SCREENING])
     infos = {file: tflite_info(file, meta) for file, meta in files.items()}
     write_json(folder / "screening" / "cases.json", {
-        "dr_names": list(DR_NAMES),
-        "dme_names": list(DME_NAMES),
+        "dr_names": list(DR_CLASSES),  # the output contract's one home: edgeseg/outputs.py
+        "dme_names": list(DME_CLASSES),
+        "lesion_output": LESION_OUTPUT,
+        "grading_outputs": list(GRADING_OUTPUTS),
+        "referable_rule": {"dr_grade_at_least": REFERABLE_DR, "dme_risk_equal": REFERABLE_DME},
         "metadata": [metadata_case(file, meta) for file, meta in files.items()],
         "verdicts": [verdict_case(name, file, infos[file], dr, dme, referable) for name, file, dr, dme, referable in VERDICT_CASES]
                     + [{"name": "segmentation_model_gives_no_verdict", "metadata": "metadata.json", "outputs": {},

@@ -17,6 +17,7 @@ from edgeseg.data.fov import FieldOfView
 from edgeseg.inference.maps import quantize_probabilities
 from edgeseg.inference.parity import Parity, ParityAccumulator
 from edgeseg.metrics.pr import PRAccumulator, PRCurve
+from edgeseg.outputs import DME_OUTPUT, DR_OUTPUT, GRADING_OUTPUTS, REFERABLE_OUTPUT
 
 from .subjects import Subject
 
@@ -96,7 +97,6 @@ def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tupl
     ``samples``: DR, DME and joint accuracy, kappa, referable ROC AUC (and the same on the
     leak-free photographs, without the stems in ``leaky``)."""
     from edgeseg.metrics.grading import screening_scores
-    from edgeseg.outputs import GRADING_OUTPUTS
 
     graders = {}
     for item in subjects:
@@ -114,8 +114,8 @@ def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tupl
         field_of_view = FieldOfView.find(image)
         for label, runner in graders.items():
             outputs = runner(runner.info.preprocessing.prepare(image, field_of_view).square)
-            predictions[label].append((int(outputs["dr_probs"].argmax()), int(outputs["dme_probs"].argmax()),
-                                       float(outputs["referable_prob"].ravel()[0])))
+            predictions[label].append((int(outputs[DR_OUTPUT].argmax()), int(outputs[DME_OUTPUT].argmax()),
+                                       float(outputs[REFERABLE_OUTPUT].ravel()[0])))
     results = {}
     for label, rows in predictions.items():
         truth = [grades[sample.stem] for sample in samples]

@@ -26,6 +26,7 @@ from edgeseg import NOTICE
 from edgeseg.inference.model_info import METADATA_KEY, TFLITE_MEMBER
 from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.lesions import LESION_NAMES
+from edgeseg.outputs import DME_CLASSES, DME_OUTPUT, DR_CLASSES, DR_OUTPUT, REFERABLE_DEFINITION, REFERABLE_OUTPUT
 
 from .module import INPUT_NAME, OUTPUT_NAME
 
@@ -79,14 +80,12 @@ def build_metadata(card: dict, source: str, target: str, precision: str, layout:
 
 def grading_outputs() -> list[dict[str, Any]]:
     """The grading outputs of a screening model, with their classes (IDRiD grading protocol)."""
-    from edgeseg.models.graded import DME_CLASSES, DR_CLASSES
-
     return [
-        {"name": "dr_probs", "shape": [1, len(DR_CLASSES)], "dtype": "float32", "meaning": "softmax probability per DR grade",
+        {"name": DR_OUTPUT, "shape": [1, len(DR_CLASSES)], "dtype": "float32", "meaning": "softmax probability per DR grade",
          "classes": [f"{grade}: {name}" for grade, name in enumerate(DR_CLASSES)]},
-        {"name": "dme_probs", "shape": [1, len(DME_CLASSES)], "dtype": "float32", "meaning": "softmax probability per DME risk",
+        {"name": DME_OUTPUT, "shape": [1, len(DME_CLASSES)], "dtype": "float32", "meaning": "softmax probability per DME risk",
          "classes": [f"{grade}: {name}" for grade, name in enumerate(DME_CLASSES)]},
-        {"name": "referable_prob", "shape": [1, 1], "dtype": "float32",
+        {"name": REFERABLE_OUTPUT, "shape": [1, 1], "dtype": "float32",
          "meaning": "probability that the photograph is referable: DR grade 2 or higher, or DME risk 2"},
     ]
 
@@ -95,7 +94,7 @@ def grading_metadata(card: dict) -> dict[str, Any]:
     """How to read the grades: the referral threshold chosen on validation and the scores."""
     grading = card.get("grading", {})
     return {"referable_threshold": float(grading.get("referable_threshold", 0.5)),
-            "referable_definition": "DR grade >= 2 or DME risk == 2",
+            "referable_definition": REFERABLE_DEFINITION,
             "validation": grading.get("validation", {}), "test": grading.get("test", {})}
 
 

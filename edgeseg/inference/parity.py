@@ -44,6 +44,7 @@ import cv2
 import numpy as np
 
 from edgeseg.metrics.pr import PRAccumulator
+from edgeseg.outputs import DME_OUTPUT, DR_OUTPUT, REFERABLE_OUTPUT
 
 MIN_POSITIVE_LESIONS = 30  # ground-truth lesions (8-connected components) for an AUPR drop to be judged
 MIN_AUPR_OVER_CHANCE = 5.0  # the reference's AUPR over the prevalence for an AUPR drop to be judged
@@ -216,10 +217,10 @@ def judge_grades(parity: Parity, reference: Sequence[dict], candidate: Sequence[
     """Add the grades' comparison to ``parity``: per image the outputs ``dr_probs``, ``dme_probs``
     and ``referable_prob`` of the reference and the candidate."""
     tolerance = tolerance or TOLERANCES[parity.precision]
-    same = [int(np.argmax(mine["dr_probs"]) == np.argmax(theirs["dr_probs"]) and np.argmax(mine["dme_probs"]) == np.argmax(theirs["dme_probs"]))
+    same = [int(np.argmax(mine[DR_OUTPUT]) == np.argmax(theirs[DR_OUTPUT]) and np.argmax(mine[DME_OUTPUT]) == np.argmax(theirs[DME_OUTPUT]))
             for mine, theirs in zip(candidate, reference)]
     parity.grade_agreement = float(np.mean(same))
-    parity.referable_max_diff = float(max(abs(float(np.ravel(mine["referable_prob"])[0]) - float(np.ravel(theirs["referable_prob"])[0]))
+    parity.referable_max_diff = float(max(abs(float(np.ravel(mine[REFERABLE_OUTPUT])[0]) - float(np.ravel(theirs[REFERABLE_OUTPUT])[0]))
                                           for mine, theirs in zip(candidate, reference)))
     if parity.grade_agreement < tolerance.min_grade_agreement:
         parity.reasons.append(f"grades agree on {parity.grade_agreement:.0%} of images, less than {tolerance.min_grade_agreement:.0%}")

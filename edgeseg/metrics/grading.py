@@ -19,10 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-DR_GRADES = 5
-DME_GRADES = 3
-REFERABLE_DR = 2  # DR grade from which a photograph is referable
-REFERABLE_DME = 2  # DME risk that makes a photograph referable
+from edgeseg.outputs import DME_GRADES, DR_GRADES, REFERABLE_DME, REFERABLE_DR, referable
+
 SPECIFICITY_TARGETS = (0.8, 0.9)
 
 
@@ -75,11 +73,6 @@ def grading_scores(
         dr_kappa=quadratic_weighted_kappa(dr_truth, dr_prediction, 5),
         dme_kappa=quadratic_weighted_kappa(dme_truth, dme_prediction, 3),
     )
-
-
-def referable(dr: Sequence[int], dme: Sequence[int]) -> np.ndarray:
-    """Boolean referable DR per image: DR grade >= 2 or DME risk == 2."""
-    return (np.asarray(dr) >= REFERABLE_DR) | (np.asarray(dme) == REFERABLE_DME)
 
 
 def referable_probability(dr_probabilities: np.ndarray, dme_probabilities: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from edgeseg.errors import EdgesegError
+from edgeseg.outputs import DME_OUTPUT, DR_OUTPUT, LESION_OUTPUT, REFERABLE_OUTPUT
 
 
 class NotExportableError(EdgesegError):
@@ -32,8 +33,8 @@ class ProbabilityModel(nn.Module):
     def forward(self, image: torch.Tensor) -> torch.Tensor | dict[str, torch.Tensor]:
         output = self.model(image)
         if self.task == "screening":
-            return {"lesion_probs": torch.sigmoid(output["lesion"]), "dr_probs": torch.softmax(output["dr"], dim=1),
-                    "dme_probs": torch.softmax(output["dme"], dim=1), "referable_prob": torch.sigmoid(output["referable"])}
+            return {LESION_OUTPUT: torch.sigmoid(output["lesion"]), DR_OUTPUT: torch.softmax(output["dr"], dim=1),
+                    DME_OUTPUT: torch.softmax(output["dme"], dim=1), REFERABLE_OUTPUT: torch.sigmoid(output["referable"])}
         if isinstance(output, dict):
             return torch.cat([torch.softmax(output["dr"], dim=1), torch.softmax(output["dme"], dim=1)], dim=1)
         return torch.sigmoid(output)

@@ -32,9 +32,6 @@ from edgeseg.models.base import LesionModel
 from edgeseg.models.registry import register_model
 from edgeseg.models.u2net import u2xs
 
-DR_CLASSES = ("no DR", "mild NPDR", "moderate NPDR", "severe NPDR", "PDR")
-DME_CLASSES = ("no DME risk", "exudates away from the macula", "exudates near the macula")
-GRADING_OUTPUTS = ("dr", "dme", "referable")
 
 
 def radial_channel(grid: int) -> torch.Tensor:

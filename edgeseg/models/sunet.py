@@ -44,11 +44,10 @@ from edgeseg.models.base import LesionModel
 from edgeseg.models.blocks import ConvBNReLU, upsample_to
 from edgeseg.models.encoders import ResNetStages, resnet
 from edgeseg.models.registry import register_model
+from edgeseg.outputs import DME_GRADES, DR_GRADES
 
 RESNET34_CHANNELS = 512
 RESNET_STRIDE_STEPS = 5  # ResNet's last stage is at stride 2^5
-DR_GRADES = 5
-DME_GRADES = 3
 
 
 class FeatureBlendingBlock(nn.Module):

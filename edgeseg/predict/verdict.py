@@ -7,11 +7,9 @@ import numpy as np
 
 from edgeseg.errors import EdgesegError
 from edgeseg.inference.model_info import ModelInfo
-from edgeseg.outputs import GRADING_OUTPUTS
+from edgeseg.outputs import DME_CLASSES, DME_OUTPUT, DR_CLASSES, DR_OUTPUT, GRADING_OUTPUTS, REFERABLE_OUTPUT
 
-DR_NAMES = ("no DR", "mild NPDR", "moderate NPDR", "severe NPDR", "PDR")
 NON_FINITE = "the model gave NaN or infinite grades"
-DME_NAMES = ("no DME risk", "exudates away from the macula", "exudates near the macula")
 
 
 def screening_verdict(outputs: dict[str, np.ndarray], info: ModelInfo) -> dict | None:
@@ -20,14 +18,14 @@ def screening_verdict(outputs: dict[str, np.ndarray], info: ModelInfo) -> dict |
     referral probability would otherwise read as "no referral")."""
     if not set(GRADING_OUTPUTS) <= set(outputs):
         return None
-    dr, dme = np.ravel(outputs["dr_probs"]), np.ravel(outputs["dme_probs"])
-    probability = float(np.ravel(outputs["referable_prob"])[0])
+    dr, dme = np.ravel(outputs[DR_OUTPUT]), np.ravel(outputs[DME_OUTPUT])
+    probability = float(np.ravel(outputs[REFERABLE_OUTPUT])[0])
     if not (np.isfinite(dr).all() and np.isfinite(dme).all() and np.isfinite(probability)):
         raise EdgesegError(f"{info.path}: {NON_FINITE}; check the file with `edgeseg export --inspect {info.path}` or export it again")
     threshold = float(info.card.get("grading", {}).get("referable_threshold", 0.5))
     return {
-        "dr_grade": int(np.argmax(dr)), "dr_name": DR_NAMES[int(np.argmax(dr))],
-        "dme_risk": int(np.argmax(dme)), "dme_name": DME_NAMES[int(np.argmax(dme))],
+        "dr_grade": int(np.argmax(dr)), "dr_name": DR_CLASSES[int(np.argmax(dr))],
+        "dme_risk": int(np.argmax(dme)), "dme_name": DME_CLASSES[int(np.argmax(dme))],
         "referable_prob": probability, "referable_threshold": threshold, "refer": probability >= threshold,
         "dr_probs": [round(float(p), 6) for p in dr], "dme_probs": [round(float(p), 6) for p in dme],
     }

@@ -39,7 +39,8 @@ from edgeseg.embedded import default_model_path
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_path, atomic_write_json, read_image
 from edgeseg.inference.runners import open_runner
-from edgeseg.metrics.grading import grading_scores, referable, roc_auc
+from edgeseg.metrics.grading import grading_scores, roc_auc
+from edgeseg.outputs import referable
 from edgeseg.models import create
 from edgeseg.train.options import RunSummary, TrainOptions, resolve_recipe, saved_options
 

@@ -82,7 +82,7 @@ def test_unknown_lesion_is_rejected(synthetic_root, tmp_path, capsys):
 
 
 # --- edgeseg eval --grading ------------------------------------------------------------------
-from edgeseg.metrics.grading import referable
+from edgeseg.outputs import referable
 
 
 @pytest.fixture()

@@ -31,10 +31,10 @@ from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 from sklearn.metrics import roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
+from edgeseg.outputs import referable
 from edgeseg.metrics.grading import (
     confusion_matrix,
     plot_confusion_matrices,
-    referable,
     referable_probability,
     roc_auc,
     roc_curve,

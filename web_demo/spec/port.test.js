@@ -59,7 +59,7 @@ test('the verdict appears only with a grading head, with class names from the me
   const outputs = { lesion_probs: new Float32Array(4), dr_probs: Float32Array.from([0.1, 0.1, 0.6, 0.1, 0.1]),
     dme_probs: Float32Array.from([0.2, 0.7, 0.1]), referable_prob: Float32Array.from([0.8]) };
   const plain = gradingVerdict({}, outputs);
-  assert.deepEqual([plain.dr.grade, plain.dr.label, plain.dme.grade, plain.referable.referable], [2, 'moderate NPDR', 1, true]);
+  assert.deepEqual([plain.dr.grade, plain.dr.label, plain.dme.grade, plain.referable.referable], [2, '2: moderate NPDR', 1, true]);
   const named = gradingVerdict({ outputs: [{ name: 'dr_probs', classes: ['0', '1', '2', '3', '4'] }],
     grading: { referable_threshold: 0.9 } }, outputs);
   assert.equal(named.dr.label, '2');

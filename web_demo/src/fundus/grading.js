@@ -13,12 +13,17 @@
 /** edgeseg's message for NaN or infinite grades (edgeseg/predict/verdict.py, NON_FINITE). */
 export const NON_FINITE = 'the model gave NaN or infinite grades';
 
-/** IDRiD's DR grades (international clinical DR scale) and DME risk grades. */
+/**
+ * IDRiD's DR grades (international clinical DR scale) and DME risks as an export's metadata names
+ * them ("grade: name"), from edgeseg/outputs.py (DR_CLASSES, DME_CLASSES); spec/contract.test.js
+ * holds them to it.
+ */
 export const DEFAULT_CLASSES = {
-  dr_probs: ['no apparent retinopathy', 'mild NPDR', 'moderate NPDR', 'severe NPDR', 'proliferative DR'],
-  dme_probs: ['no apparent DME', 'DME risk 1 (exudates away from the macula)', 'DME risk 2 (exudates within one disc diameter of the macula)'],
+  dr_probs: ['0: no DR', '1: mild NPDR', '2: moderate NPDR', '3: severe NPDR', '4: PDR'],
+  dme_probs: ['0: no DME risk', '1: exudates away from the macula', '2: exudates near the macula'],
 };
-const GRADING_OUTPUTS = ['dr_probs', 'dme_probs', 'referable_prob'];
+/** The grading outputs in edgeseg's order (edgeseg/outputs.py, GRADING_OUTPUTS). */
+export const GRADING_OUTPUTS = ['dr_probs', 'dme_probs', 'referable_prob'];
 /** The referral threshold of a model whose metadata names none (edgeseg/export/metadata.py). */
 export const DEFAULT_REFERABLE_THRESHOLD = 0.5;
 

@@ -6,7 +6,7 @@
  * and the grading head's outputs have 5 (DR grades), 3 (DME risks) and 1 (referable) values.
  */
 const BY_SIZE = { 5: 'dr_probs', 3: 'dme_probs', 1: 'referable_prob' };
-const KNOWN = ['lesion_probs', 'dr_probs', 'dme_probs', 'referable_prob'];
+export const KNOWN = ['lesion_probs', 'dr_probs', 'dme_probs', 'referable_prob'];
 
 /** `details`: [{name, shape}] in the model's output order; returns the edgeseg name of each. */
 export function nameOutputs(details, spec) {

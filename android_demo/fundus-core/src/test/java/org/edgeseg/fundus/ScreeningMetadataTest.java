@@ -39,6 +39,8 @@ public class ScreeningMetadataTest {
         Map<String, Object> cases = GoldenFiles.json("screening/cases.json");
         assertEquals("DR_NAMES of verdict.py", cases.get("dr_names"), ScreeningVerdict.DR_NAMES);
         assertEquals("DME_NAMES of verdict.py", cases.get("dme_names"), ScreeningVerdict.DME_NAMES);
+        assertEquals("GRADING_OUTPUTS of outputs.py", cases.get("grading_outputs"), ModelOutput.GRADING_OUTPUTS);
+        assertEquals("LESION_OUTPUT of outputs.py", cases.get("lesion_output"), ModelOutput.LESION_PROBS);
         ModelMetadata metadata = ModelMetadata.parse(GoldenFiles.text("screening/metadata.json"));
         assertEquals(numbered(ScreeningVerdict.DR_NAMES), metadata.output(ModelOutput.DR_PROBS).classes());
         assertEquals(numbered(ScreeningVerdict.DME_NAMES), metadata.output(ModelOutput.DME_PROBS).classes());
