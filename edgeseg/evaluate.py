@@ -39,6 +39,7 @@ class LesionScore:
     average_precision: float = float("nan")
     trapezoid: float = float("nan")
     pixel: Confusion = field(default_factory=Confusion)
+    ungradable: int = 0  # photographs `predict`'s quality gate found ungradable (scored only where forced to have maps)
     region: dict[float, Confusion] | None = None
 
     @property
@@ -60,6 +61,12 @@ class LesionScore:
         if self.region is not None:
             result["region_f"] = {str(sigma): counts.f_score for sigma, counts in self.region.items()}
         return result
+
+
+def _ungradable(folder: Path, stem: str) -> bool:
+    """Whether `predict`'s summary of ``stem`` says the image-quality gate found it ungradable."""
+    summary = folder / f"{stem}.json"
+    return summary.is_file() and read_json(summary).get("gradable") is False
 
 
 def find_prediction(folder: Path, stem: str, lesion: str) -> Path | None:
@@ -137,6 +144,11 @@ def evaluate_predictions(
     for sample in iterator:
         paths = {lesion: find_prediction(predictions, sample.stem, lesion) for lesion in lesions}
         missing = [lesion for lesion, path in paths.items() if path is None]
+        if _ungradable(predictions, sample.stem):
+            for score in scores.values():
+                score.ungradable += 1
+            if len(missing) == len(lesions):  # stopped by the quality gate: nothing to score
+                continue
         if missing:
             raise DataError(
                 f"{predictions}: no prediction for {sample.stem} {', '.join(missing)} "

@@ -12,6 +12,11 @@ research-use notice. Writes the card beside it as JSON too, for reading without 
 Without ``--run``, only the shipped card's test figures are replaced by ``--results`` (the
 weights stay as they are): for a change of the test protocol, not of the model.
 
+With ``--quality-gate FILE`` (``thresholds.json`` of ``experiments/quality_thresholds.py``), only
+the shipped card's image-quality gate is replaced (weights and figures stay)::
+
+    python experiments/ship_default.py --quality-gate experiments/results-quality/thresholds.json --data data/idrid1440
+
 Every time, the shipped model's fp32 ONNX twin (``u2xs_mt.onnx``, what `edgeseg predict` runs by
 default when ONNX Runtime is installed) is exported again, verified on ``--data`` (8 validation
 images) and written beside it, its metadata pointing at the ``.safetensors`` it came from::
@@ -48,7 +53,18 @@ def main() -> None:
     parser.add_argument("--twin-only", action="store_true", help="only export and verify the ONNX twin of the shipped model")
     parser.add_argument("--command", action="append", default=[], help="a command that reproduces the model (repeatable)")
     parser.add_argument("--out", type=Path, default=TARGET)
+    parser.add_argument("--quality-gate", type=Path, help="thresholds.json of experiments/quality_thresholds.py: set the card's gate")
     args = parser.parse_args()
+    if args.quality_gate:
+        from edgeseg.data.quality import QualityGate
+
+        gate = json.loads(args.quality_gate.read_text())["quality_gate"]
+        QualityGate.from_dict(gate)  # refuse a malformed gate before anything is written
+        model, card = load_model(args.out)
+        card["quality_gate"] = gate
+        write(args.out, model, card)
+        write_onnx_twin(args.out, args.data)
+        return
     if args.twin_only:
         write_onnx_twin(args.out, args.data)
         return

@@ -116,6 +116,21 @@ def test_eval_scores_model_resolution_maps_as_full_resolution_ones(tiny_run, syn
     assert max(full.values()) > 2 * min(full.values())  # the stand-in ranks lesions differently: a real comparison
 
 
+def test_eval_counts_photographs_the_quality_gate_stopped_and_scores_the_rest(tiny_run, synthetic_root, tmp_path, capsys):
+    images = sorted((synthetic_root / "test" / "images").iterdir())
+    out = tmp_path / "gated"
+    predict_paths(Predictor(tiny_run), images, PredictOptions(out))
+    stopped = images[0].stem
+    summary = json.loads((out / f"{stopped}.json").read_text())
+    (out / f"{stopped}.json").write_text(json.dumps({**summary, "gradable": False, "retake": ["blurred"]}))
+    for path in out.glob(f"{stopped}_*.png"):
+        path.unlink()
+    scores = evaluate_predictions(out, synthetic_root, "test")
+    assert {score.ungradable for score in scores} == {1} and {score.images for score in scores} == {len(images) - 1}
+    assert main(["eval", str(out), "--data", str(synthetic_root)]) == 0
+    assert "1 photograph(s) found ungradable" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("content, message", [(b"hello", "not a readable image"), (None, "truncated JPEG")])
 def test_bad_files_are_named_and_exit_1_before_a_model_is_loaded(photo, tmp_path, capsys, content, message):
     bad = tmp_path / "bad.jpg"
@@ -177,3 +192,49 @@ def test_nan_grades_are_an_error_not_a_verdict(tmp_path, broken):
     outputs[broken] = np.full_like(outputs[broken], np.nan)
     with pytest.raises(EdgesegError, match="graded.onnx: the model gave NaN"):
         screening_verdict(outputs, info)
+
+
+@pytest.fixture()
+def gated_model(tiny_run, photo, tmp_path):
+    """The tiny run's model with a quality gate in its card whose sharpness bound lies between the
+    photograph's and its blurred copy's; returns the model, the sharp and the blurred photograph."""
+    from edgeseg.checkpoint import load_model, save_model
+    from edgeseg.data.degradations import degrade
+    from edgeseg.data.quality import measure_quality
+
+    image = read_image(photo)
+    blurred = degrade(image, "gaussian_blur", 4.0)
+    bound = (measure_quality(image).sharpness + measure_quality(blurred).sharpness) / 2
+    model, card = load_model(tiny_run / "best.safetensors")
+    path = save_model(tmp_path / "gated.safetensors", model, {**card, "quality_gate": {"sharpness": {"min": bound}}})
+    blurred_path = tmp_path / "blurred.png"
+    Image.fromarray(blurred).save(blurred_path)
+    return path, photo, blurred_path
+
+
+def test_the_quality_gate_stops_a_blurred_photograph_before_any_verdict(gated_model, tmp_path, capsys):
+    """An ungradable photograph gets its measures and reason, no lesions, maps or overlay; the sharp
+    one beside it is predicted as usual, with its measures."""
+    model, sharp, blurred = gated_model
+    out = tmp_path / "out"
+    assert main(["predict", str(sharp), str(blurred), "--model", str(model), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "blurred.png: retake: blurred" in printed and "1 of 2 photographs ungradable" in printed
+    stopped = json.loads((out / "blurred.json").read_text())
+    assert stopped["gradable"] is False and stopped["retake"] == ["blurred"]
+    assert "lesions" not in stopped and "verdict" not in stopped and stopped["quality"]["sharpness"] < stopped["quality_gate"]["sharpness"]["min"]
+    assert not list(out.glob("blurred_*"))  # no maps, no overlay
+    passed = json.loads((out / "photo.json").read_text())
+    assert passed["gradable"] is True and "lesions" in passed and passed["quality"]["sharpness"] > 0
+    assert (out / "photo_overlay.jpg").is_file()
+
+
+def test_force_writes_the_maps_of_an_ungradable_photograph_marked_and_without_a_verdict(gated_model, tmp_path):
+    model, _, blurred = gated_model
+    out = tmp_path / "forced"
+    assert main(["predict", str(blurred), "--model", str(model), "--out", str(out), "--force"]) == 0
+    summary = json.loads((out / "blurred.json").read_text())
+    assert summary["gradable"] is False and summary["retake"] == ["blurred"] and "lesions" in summary
+    assert "verdict" not in summary and "dr_grade" not in summary
+    assert (out / "blurred_overlay.jpg").is_file() and (out / "blurred_MA.png").is_file()
+

@@ -39,7 +39,24 @@ edgeseg's core Python (no export extra) and from synthetic images only:
   threshold 0.4213 is 0.42129999..., below it), two-decimal roundings that are exact halves
   (0.125 prints "0.12") and -0.0; NaN and infinite grades, which are an error and give no
   verdict (the case's ``error``). Non-finite values are written as the strings ``"NaN"``,
-  ``"Infinity"``, ``"-Infinity"`` (JSON has no such numbers).
+  ``"Infinity"``, ``"-Infinity"`` (JSON has no such numbers);
+- ``quality/``: the image-quality measures and gate (``edgeseg/data/quality.py``).
+  ``golden_photograph(240)`` (``sharp.png``) and copies degraded by ``edgeseg.data.degradations.degrade``
+  (blurred, dark, over-exposed, over-exposed exactly to the gate's bound, hazy, JPEG quality 8, cut,
+  blurred and dark), a copy cut at top and bottom as a camera's frame cuts a disc (the field of view
+  touches the image's edges, where the blurs' border and the erosion's border matter), a JPEG copy
+  of ``golden_photograph(400)`` wider than 512 px (its measures come from an area-resized work
+  copy, its blockiness from the full resolution) and an all-black image (no field of view), all as
+  PNG (a JPEG case is the PNG of the decoded JPEG, so that its 8x8 blocks survive); ``metadata.json``, the 128 px
+  export's metadata with a card carrying a ``quality_gate``; and ``cases.json``: Python's
+  ``MEASURES`` table (name -> [direction, word]), the gate's bounds, and per photograph
+  ``measure_quality``'s six measures at full float precision, intermediate ``details`` (work copy
+  size, field-of-view pixels, OpenCV's enclosing radius, erosion radius, pixels left after the
+  erosion) and the reasons ``QualityGate.reasons`` gives with the gate read back from the metadata
+  as ``info_from_metadata`` reads it. The clipped share's bound is one photograph's own value (a
+  value at an inclusive bound passes; the clipped share and blockiness are ratios of integers,
+  exact in every language); every other measure is kept at least 1 % from its bound (checked
+  here), so that the ports' float rounding cannot flip a reason.
 
 ``tests/android/test_golden_fresh.py`` reruns this script and fails when the Python side changed
 without the goldens being regenerated.
@@ -50,11 +67,15 @@ from __future__ import annotations
 import gzip
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from edgeseg.data.degradations import degrade
+from edgeseg.data.fov import FieldOfView
+from edgeseg.data.quality import EROSION, MEASURES, _inner_mask, measure_quality
 from edgeseg.data.synthetic import make_fundus
 from edgeseg.errors import EdgesegError
 from edgeseg.export.golden import golden_photograph, lesion_summary
@@ -75,9 +96,10 @@ THRESHOLDS = {"MA": 0.3, "HE": 0.45, "EX": 0.6, "SE": 0.2}
 PLACEHOLDER_MODEL = b"\x1c\x00\x00\x00TFL3" + bytes(range(256)) * 3
 
 
-def metadata(screening: dict | None = None) -> dict:
+def metadata(screening: dict | None = None, quality_gate: dict | None = None) -> dict:
     """The metadata of a 128 px fp32 NHWC TFLite export with CLAHE, as ``edgeseg export`` builds it;
-    with ``screening`` (the card's ``grading`` section), that of a screening model."""
+    with ``screening`` (the card's ``grading`` section), that of a screening model; with
+    ``quality_gate`` (the card's bounds), that of a model carrying an image-quality gate."""
     card = {
         "model": "golden" if screening is None else "golden_graded",
         "lesions": list(LESIONS),
@@ -87,6 +109,8 @@ def metadata(screening: dict | None = None) -> dict:
     }
     if screening is not None:
         card |= {"task": "screening", "grading": screening}
+    if quality_gate is not None:
+        card |= {"quality_gate": quality_gate}
     data = build_metadata(card, source="android_demo/tools/make_golden.py", target="tflite", precision="fp32", layout=LAYOUT, size=SIZE)
     return {**data, "created": "2026-01-01T00:00:00+00:00", "edgeseg_version": "golden", "file": "model.tflite"}
 
@@ -357,6 +381,117 @@ def write_screening(folder: Path, segmentation: dict) -> None:
     })
 
 
+# The image-quality goldens: a sharp synthetic photograph and copies degraded as
+# edgeseg.data.degradations documents, each with Python's measures and the reasons a gate gives.
+QUALITY_SIDE = 240  # golden_photograph(240): 240 x 320, its work copy is itself
+QUALITY_LARGE_SIDE = 400  # golden_photograph(400): 400 x 533, wider than 512 px: an area-resized work copy
+# (name, about, degradations applied in order as (kind, severity); the base photograph).
+QUALITY_CASES = [
+    ("sharp", "golden_photograph(240), untouched: gradable", (), "small"),
+    ("blurred", "Gaussian blur, sigma 3 px at 512 px across the field of view: blurred", (("gaussian_blur", 3.0),), "small"),
+    ("dark", "gamma 3 (an under-exposed flash): too dark", (("dark", 3.0),), "small"),
+    ("over_exposed", "exposure times 3.5, clipped at 255: over-exposed", (("bright", 3.5),), "small"),
+    ("clipped_at_bound", "exposure times 2.5: its clipped share is the gate's bound itself, which passes (bounds are inclusive)",
+     (("bright", 2.5),), "small"),
+    ("hazy", "a grey veil of weight 0.6 over the field of view: low contrast", (("haze", 0.6),), "small"),
+    ("jpeg", "JPEG quality 8, stored as the PNG of the decoded JPEG so that its 8x8 blocks survive: compressed too much",
+     (("jpeg", 8.0),), "small"),
+    ("cut", "the left 40 % of the field of view blacked out: retina cut by the frame", (("cut", 0.4),), "small"),
+    ("frame_cut", "the top and bottom 20 px cut off, as a camera's frame cuts IDRiD's discs: gradable, and the field of view "
+     "touches the image's edges, where the blurs read the border (BORDER_REFLECT_101) and the erosion does not erode", (), "frame_cut"),
+    ("dark_blurred", "blurred, then darkened: several reasons, in MEASURES order", (("gaussian_blur", 3.0), ("dark", 3.0)), "small"),
+    ("large_jpeg", "golden_photograph(400), 533 px wide, JPEG quality 12: the measures on an area-resized work copy, blockiness "
+     "at full resolution through the work copy's mask", (("jpeg", 12.0),), "large"),
+    ("black", "an all-black image: no field of view, the measures (0, 0, 0, 0, 0, 1)", (), "black"),
+]
+CLIPPED_AT_BOUND = "clipped_at_bound"
+# The gate's bounds; the clipped share's bound is clipped_at_bound's own value (exact in every
+# language: a count over a count).
+QUALITY_BOUNDS = {"sharpness": {"min": 0.15}, "contrast": {"min": 10.0}, "brightness": {"min": 40.0},
+                  "coverage": {"min": 0.85}, "blockiness": {"max": 2.0}}
+# Measures a port computes exactly as numpy does (ratios of integer counts and sums); the others
+# go through float32 Gaussian blurs, float32 standard deviations and OpenCV's float32 enclosing
+# circle, and the ports hold them to a relative tolerance far below QUALITY_MARGIN.
+EXACT_MEASURES = ("clipped", "blockiness")
+QUALITY_MARGIN = 0.01  # every inexact measure stays this far (relatively) from its bound
+
+
+def quality_photographs() -> dict[str, np.ndarray]:
+    """The photographs of ``QUALITY_CASES``, by name."""
+    small = golden_photograph(QUALITY_SIDE)
+    bases = {"small": small, "frame_cut": small[20:-20], "large": golden_photograph(QUALITY_LARGE_SIDE),
+             "black": np.zeros((48, 64, 3), np.uint8)}
+    images = {}
+    for name, _, steps, base in QUALITY_CASES:
+        image = bases[base]
+        for kind, severity in steps:
+            image = degrade(image, kind, severity)
+        images[name] = image
+    return images
+
+
+def quality_details(image: np.ndarray, field_of_view: FieldOfView) -> dict:
+    """The intermediate quantities of ``measure_quality``, so that a port that differs shows where:
+    the work copy's size, the field of view's pixels, OpenCV's enclosing radius (float32, with its
+    1e-4 margin), the erosion radius and the pixels left after the erosion."""
+    mask = field_of_view.small_mask
+    details = {"work_width": int(mask.shape[1]), "work_height": int(mask.shape[0]), "scale": field_of_view.scale,
+               "mask_pixels": int(mask.sum())}
+    if not mask.any():
+        return details
+    _, radius = cv2.minEnclosingCircle(cv2.findNonZero(mask.astype(np.uint8)))
+    inner = _inner_mask(mask, 2.0 * radius)
+    return details | {"enclosing_radius": float(radius), "erosion_radius": max(1, int(round(EROSION * 2.0 * radius))),
+                      "inner_pixels": int(inner.sum())}
+
+
+def check_margins(cases: list[dict], bounds: dict) -> None:
+    """Fail unless every inexact measure is at least ``QUALITY_MARGIN`` (relative) from its bound,
+    so that no port's rounding can flip a reason."""
+    for case in cases:
+        for name, bound in bounds.items():
+            value, (limit,) = case["measures"][name], bound.values()
+            if name not in EXACT_MEASURES and abs(value - limit) <= QUALITY_MARGIN * abs(limit):
+                raise AssertionError(f"quality golden {case['name']}: {name} {value} is too close to its bound {bound}")
+
+
+def write_quality(folder: Path) -> None:
+    """``quality/``: the photographs as PNG, ``metadata.json`` carrying the gate under
+    ``quality_gate`` and ``cases.json`` (Python's measures, details and reasons per photograph)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    images = quality_photographs()
+    measured = {}
+    for name, image in images.items():
+        field_of_view = FieldOfView.find(image)
+        measured[name] = (measure_quality(image, field_of_view), quality_details(image, field_of_view))
+    bounds = QUALITY_BOUNDS | {"clipped": {"max": measured[CLIPPED_AT_BOUND][0].clipped}}
+    bounds = {name: bounds[name] for name in MEASURES}  # MEASURES order
+    meta = metadata(quality_gate=bounds)
+    write_json(folder / "metadata.json", meta)
+    gate = tflite_info("quality/metadata.json", meta).quality_gate  # read back as edgeseg's predictor reads it
+    cases = []
+    for name, about, steps, _ in QUALITY_CASES:
+        image = images[name]
+        write_png(folder / f"{name}.png", image)
+        measures, details = measured[name]
+        cases.append({"name": name, "about": about, "image": f"{name}.png", "width": int(image.shape[1]), "height": int(image.shape[0]),
+                      "degradations": [{"kind": kind, "severity": severity} for kind, severity in steps],
+                      "measures": {key: float(value) for key, value in asdict(measures).items()}, "details": details,
+                      "reasons": gate.reasons(measures)})
+    check_margins(cases, bounds)
+    if [case["measures"]["clipped"] == bounds["clipped"]["max"] for case in cases].count(True) != 1:
+        raise AssertionError("quality golden: exactly one case must sit on the clipped bound")
+    write_json(folder / "cases.json", {
+        "about": "edgeseg.data.quality.measure_quality on each photograph (full float precision), and the reasons "
+                 "QualityGate(metadata.json's quality_gate).reasons gives; bounds are inclusive",
+        "measures_table": {name: list(entry) for name, entry in MEASURES.items()},
+        "metadata": "metadata.json",
+        "gate": bounds,
+        "exact_measures": list(EXACT_MEASURES),
+        "cases": cases,
+    })
+
+
 def write_floats_gz(path: Path, array: np.ndarray) -> None:
     """``array`` as gzip-compressed float32 little-endian, C order (no time stamp: reruns are equal)."""
     path.write_bytes(gzip.compress(np.ascontiguousarray(array).astype("<f4").tobytes(), mtime=0))
@@ -383,6 +518,7 @@ def main(folder: Path = DEFAULT_FOLDER) -> Path:
                          extra_layouts=EXTRA_LAYOUTS.get(name, ()))
     write_opencv_cases(folder / "opencv")
     write_screening(folder, meta)
+    write_quality(folder / "quality")
     return folder
 
 

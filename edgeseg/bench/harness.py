@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgeseg.data.quality import measure_quality
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_write_bytes, atomic_write_json, portable_path, read_json
 
@@ -130,6 +131,7 @@ def run_bench(options: BenchOptions, log=print, progress=None) -> dict:
     samples, data_note, data_root = _test_samples(subjects, options)
     log(f"{len(subjects)} subjects; accuracy on {data_note}")
 
+    quality = _quality(subjects, samples)
     accuracy = score_subjects(subjects, samples, progress)
     grading, grading_note = _grading(subjects, data_root, options, progress)
     timings: dict[str, list[dict]] = {s.label: [] for s in subjects}
@@ -148,12 +150,26 @@ def run_bench(options: BenchOptions, log=print, progress=None) -> dict:
     rows = _rows(subjects, accuracy, timings, errors, grading) + [_failed_row(failure) for failure in failed_exports]
     scaling = _scaling(subjects, options, log) if options.sizes else []
     results = {"machine": machine(), "options": {k: v for k, v in options.__dict__.items()}, "data": data_note, "threads": options.threads,
-               "grading_data": grading_note,
+               "grading_data": grading_note, "quality_gate": quality,
                "rows": rows, "student_vs_full": student_vs_full(rows), "scaling": scaling, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
     atomic_write_json(out / "results.json", results)
     atomic_write_bytes(out / "results.md", markdown(results).encode())
     _plots(out, rows, scaling, subjects, accuracy)
     return results
+
+
+def _quality(subjects: list[Subject], samples: list) -> dict | None:
+    """How many test photographs the image-quality gate of the subjects' model cards stops (the
+    first card that carries one; every export of a model carries its card's), with the reasons."""
+    gate = next((subject.info.quality_gate for subject in subjects if subject.info.quality_gate), None)
+    if gate is None:
+        return None
+    stopped = {}
+    for sample in samples:
+        reasons = gate.reasons(measure_quality(sample.load_image()))
+        if reasons:
+            stopped[sample.stem] = reasons
+    return {"photographs": len(samples), "ungradable": stopped, "bounds": gate.as_dict()}
 
 
 def _failed_row(failure: dict) -> dict:

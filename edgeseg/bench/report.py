@@ -49,6 +49,11 @@ def markdown(results: dict) -> str:
         "`edgeseg.inference.parity`).", "",
         markdown_table(HEADERS, table_rows(rows)), "",
     ]
+    gate = results.get("quality_gate")
+    if gate:
+        names = ", ".join(f"{stem} ({'; '.join(reasons)})" for stem, reasons in gate["ungradable"].items())
+        lines += [f"Image-quality gate of the model card: {len(gate['ungradable'])} of {gate['photographs']} test photographs "
+                  f"ungradable{': ' + names if names else ''}; accuracy above is on all of them.", ""]
     notes = [f"- {row['label']}: {row['note']}" for row in rows if row.get("note")]
     if notes:
         lines += ["Notes:", *notes, ""]

@@ -67,8 +67,12 @@ def run_eval(args: argparse.Namespace) -> int:
     print(f"{args.predictions} against {args.data} [{args.split}]: AUPR = average precision, pooled over "
           f"all images (IDRiD protocol); pixel scores at p >= {args.threshold}")
     print(text_table(headers, rows, digits=4))
+    ungradable = scores[0].ungradable if scores else 0
+    if ungradable:
+        print(f"{ungradable} photograph(s) found ungradable by predict's image-quality gate; those without maps are not scored "
+              "(predict --force writes their maps)")
     if args.json:
-        atomic_write_json(args.json, {"split": args.split, "threshold": args.threshold,
+        atomic_write_json(args.json, {"split": args.split, "threshold": args.threshold, "ungradable": ungradable,
                                       "lesions": [score.as_dict() for score in scores]})
         print(f"Wrote {args.json}")
     return 0

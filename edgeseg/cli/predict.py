@@ -27,6 +27,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--map-bits", type=int, choices=(8, 16), default=16,
                         help="bit depth of the probability maps (default 16; 8 makes them smaller but ties the top of the "
                         "ranking of models whose probabilities crowd near 1, which lowers their AUPR)")
+    parser.add_argument("--force", action="store_true",
+                        help="also write the maps and overlay of a photograph the image-quality gate stops (marked "
+                        "ungradable; it never gets a verdict)")
     parser.set_defaults(handler=run_predict)
 
 
@@ -48,18 +51,30 @@ def run_predict(args: argparse.Namespace) -> int:
     bar = progress_bar("predict")(range(len(images)), len(images))
     ticks = iter(bar)
 
+    ungradable = []
+
     def done(summary: dict) -> None:
         next(ticks, None)
+        name = Path(summary["image"]).name
+        if not summary["gradable"]:
+            ungradable.append(name)
+            tqdm.write(f"{name}: retake: {', '.join(summary['retake'])} (ungradable: no verdict)")
+        if "lesions" not in summary:
+            rows.append([name, *("-" for _ in info.lesions), "-"])
+            return
         if "verdict" in summary:  # one line per photograph for a model that grades
             tqdm.write(f"{Path(summary['image']).name}: " + "; ".join(verdict_lines(summary["verdict"])) + " (research use only)")
         lesions = summary["lesions"]
-        rows.append([Path(summary["image"]).name,
+        rows.append([name + (" (ungradable)" if not summary["gradable"] else ""),
                      *(f"{lesions[name]['area_share_of_fov'] * 100:.3f}% / {lesions[name]['components']}" for name in info.lesions),
                      summary["seconds_inference"]])
 
-    options = PredictOptions(args.out, maps=not args.no_maps, full_maps=args.full_maps, map_bits=args.map_bits)
+    options = PredictOptions(args.out, maps=not args.no_maps, full_maps=args.full_maps, map_bits=args.map_bits, force=args.force)
     predict_paths(predictor, images, options, done)
     next(ticks, None)
     print(text_table(["Image", *(f"{name} area / comps" for name in info.lesions), "network s"], rows))
+    if ungradable:
+        print(f"{len(ungradable)} of {len(images)} photographs ungradable by the image-quality gate (retake them): "
+              f"{', '.join(ungradable[:10])}{' ...' if len(ungradable) > 10 else ''}")
     print(f"Wrote maps, overlays and summaries to {args.out}")
     return 0

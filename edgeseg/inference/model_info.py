@@ -18,6 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edgeseg.data.quality import QualityGate
 from edgeseg.errors import EdgesegError
 from edgeseg.inference.formats import Format, format_of
 from edgeseg.inference.preprocessing import Preprocessing
@@ -46,6 +47,12 @@ class ModelInfo:
     source: Path
     outputs: tuple[str, ...] = (LESION_OUTPUT,)
     card: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def quality_gate(self) -> QualityGate | None:
+        """The image-quality gate the card or metadata carries (``quality_gate``), or None."""
+        bounds = self.card.get("quality_gate")
+        return QualityGate.from_dict(bounds) if bounds else None
 
     @property
     def stem(self) -> str:

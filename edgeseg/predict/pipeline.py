@@ -8,8 +8,13 @@ Per photograph ``STEM`` (see :mod:`edgeseg.inference.maps` for the map files):
   photograph's (``full_maps``), 16-bit unless ``map_bits=8``;
 - ``STEM_overlay.jpg``: the photograph with the lesions tinted, the legend and the notice;
 - ``STEM.json``: the summary (:mod:`edgeseg.predict.summary`), the model, the preprocessing and
-  geometry that bring the maps back onto the photograph, and for a model that grades the verdict:
-  ``dr_grade`` and ``dme_risk`` (integers), ``referable_prob`` (:mod:`edgeseg.predict.verdict`).
+  geometry that bring the maps back onto the photograph, the image-quality measures and whether
+  the model's gate finds the photograph gradable (:mod:`edgeseg.data.quality`), and for a model
+  that grades the verdict: ``dr_grade`` and ``dme_risk`` (integers), ``referable_prob``
+  (:mod:`edgeseg.predict.verdict`).
+
+A photograph the gate stops ("retake: blurred") gets ``STEM.json`` only, with its measures and
+reasons and no verdict; with ``force`` also its maps and an overlay marked ungradable.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import numpy as np
 from edgeseg import NOTICE
 from edgeseg.fileio import atomic_write_bytes, atomic_write_json
 from edgeseg.inference.maps import encode_png, quantize_probabilities
+from edgeseg.data.quality import QualityMeasures
 from edgeseg.predict.inputs import read_photograph
 from edgeseg.predict.overlay import render_overlay
 from edgeseg.predict.predictor import Prediction, Predictor
@@ -42,13 +48,36 @@ class PredictOptions:
     maps: bool = True
     full_maps: bool = False
     map_bits: int = 16
+    force: bool = False  # maps and overlay (marked ungradable, no verdict) for a photograph the quality gate stops
 
 
-def write_outputs(predictor: Predictor, path: Path, image: np.ndarray, prediction: Prediction, options: PredictOptions) -> dict:
+def ungradable_summary(predictor: Predictor, path: Path, image: np.ndarray, measures: QualityMeasures, retake: list[str]) -> dict:
+    """The summary of a photograph the quality gate stops: its measures and the reasons, no
+    lesions and no verdict."""
+    return {
+        "image": str(path),
+        "size": [int(image.shape[1]), int(image.shape[0])],
+        "model": str(predictor.path),
+        "notice": NOTICE,
+        "gradable": False,
+        "retake": retake,
+        "quality": measures.as_dict(),
+        "quality_gate": predictor.info.quality_gate.as_dict() if predictor.info.quality_gate else None,
+    }
+
+
+def write_outputs(predictor: Predictor, path: Path, image: np.ndarray, prediction: Prediction | None, options: PredictOptions,
+                  measures: QualityMeasures, retake: list[str]) -> dict:
     """Write the maps, the overlay and the summary of one photograph; returns the summary. The
-    overlay is drawn on ``image``, which is not used again."""
+    overlay is drawn on ``image``, which is not used again. A photograph the quality gate stops
+    (``retake``) gets its summary only, or with ``options.force`` its maps and an overlay marked
+    ungradable, never a verdict."""
+    if prediction is None:
+        summary = ungradable_summary(predictor, path, image, measures, retake)
+        atomic_write_json(options.out / f"{path.stem}.json", summary)
+        return summary
     masks, maxima = lesion_masks(prediction, predictor.thresholds)
-    verdict = screening_verdict(prediction.outputs, predictor.info)
+    verdict = None if retake else screening_verdict(prediction.outputs, predictor.info)
     summary = {
         "image": str(path),
         "size": [int(image.shape[1]), int(image.shape[0])],
@@ -56,6 +85,9 @@ def write_outputs(predictor: Predictor, path: Path, image: np.ndarray, predictio
         "runtime": predictor.info.format.runtime,
         "seconds_inference": round(prediction.seconds, 3),
         "notice": NOTICE,
+        "gradable": not retake,
+        **({"retake": retake} if retake else {}),
+        "quality": measures.as_dict(),
         **({"dr_grade": verdict["dr_grade"], "dme_risk": verdict["dme_risk"], "referable_prob": verdict["referable_prob"],
             "verdict": verdict} if verdict else {}),
         **summarise(prediction, predictor.thresholds, masks, maxima),
@@ -68,7 +100,8 @@ def write_outputs(predictor: Predictor, path: Path, image: np.ndarray, predictio
         for index, lesion in enumerate(prediction.lesions):
             values = prediction.full_map(index) if options.full_maps else prediction.square_maps[index]
             atomic_write_bytes(out / f"{stem}_{lesion}.png", encode_png(quantize_probabilities(values, options.map_bits)))
-    overlay = render_overlay(image, prediction.lesions, masks, verdict_lines(verdict) if verdict else (), in_place=True)
+    lines = [f"UNGRADABLE, retake: {', '.join(retake)}"] if retake else verdict_lines(verdict) if verdict else ()
+    overlay = render_overlay(image, prediction.lesions, masks, lines, in_place=True)
     ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, OVERLAY_QUALITY])
     atomic_write_bytes(out / f"{stem}_overlay.jpg", jpeg.tobytes())
     atomic_write_json(out / f"{stem}.json", summary)
@@ -86,12 +119,13 @@ def predict_paths(predictor: Predictor, paths: list[Path], options: PredictOptio
             image, field_of_view = loading.result()
             if index + 1 < len(paths):
                 loading = reader.submit(read_photograph, paths[index + 1])
-            prediction = predictor.predict(image, field_of_view)
+            measures, retake = predictor.quality(image, field_of_view)
+            prediction = predictor.predict(image, field_of_view) if options.force or not retake else None
             if writing is not None:
                 summaries.append(writing.result())
                 if done:
                     done(summaries[-1])
-            writing = writer.submit(write_outputs, predictor, path, image, prediction, options)
+            writing = writer.submit(write_outputs, predictor, path, image, prediction, options, measures, retake)
         if writing is not None:
             summaries.append(writing.result())
             if done:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeseg.data.fov import FieldOfView
+from edgeseg.data.quality import QualityMeasures, measure_quality
 from edgeseg.embedded import default_inference_model
 from edgeseg.errors import EdgesegError
 from edgeseg.inference.model_info import LESION_OUTPUT
@@ -46,6 +47,13 @@ class Predictor:
             raise EdgesegError(f"{info.path}: a {info.task} model without lesion maps; predict needs a segmentation model")
         self.path, self.info = info.path, info
         self.preprocessing, self.lesions, self.thresholds = info.preprocessing, info.lesions, info.thresholds
+
+    def quality(self, image: np.ndarray, field_of_view: FieldOfView | None = None) -> tuple[QualityMeasures, list[str]]:
+        """The photograph's quality measures and why the model's gate finds it ungradable (empty:
+        gradable, or a model whose card carries no gate)."""
+        measures = measure_quality(image, field_of_view)
+        gate = self.info.quality_gate
+        return measures, gate.reasons(measures) if gate else []
 
     def predict(self, image: np.ndarray, field_of_view: FieldOfView | None = None) -> Prediction:
         prepared = self.preprocessing.prepare(image, field_of_view)

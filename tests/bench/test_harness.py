@@ -160,3 +160,21 @@ def test_grading_is_scored_on_the_photographs_the_manifest_names(tmp_path, monke
     harness._grading([grader], data, types.SimpleNamespace(images=None), None)
     assert seen[graded[0].stem] == source
     assert seen[graded[1].stem] == graded[1].image
+
+
+def test_the_bench_counts_the_test_photographs_the_model_cards_quality_gate_stops(tiny_model_file, synthetic_root, tmp_path):
+    from edgeseg.bench.harness import _quality
+    from edgeseg.bench.subjects import Subject
+    from edgeseg.checkpoint import load_model, save_model
+    from edgeseg.data.datasets import open_split
+    from edgeseg.data.quality import measure_quality
+    from edgeseg.inference.model_info import read_info
+
+    samples = open_split(synthetic_root, "test")
+    brightness = sorted(measure_quality(sample.load_image()).brightness for sample in samples)
+    model, card = load_model(tiny_model_file)
+    plain = Subject(read_info(tiny_model_file), "plain")
+    assert _quality([plain], samples) is None  # no gate in the card: nothing to count
+    gated = save_model(tmp_path / "gated.safetensors", model, {**card, "quality_gate": {"brightness": {"min": brightness[1]}}})
+    result = _quality([plain, Subject(read_info(gated), "gated")], samples)
+    assert result["photographs"] == len(samples) and list(result["ungradable"].values()) == [["too dark"]]

@@ -1,16 +1,28 @@
 /**
  * One photograph through the exported model, as `edgeseg predict` does it: the fundus check,
- * the preprocessing from the model's metadata, the model, the maps brought back onto the
- * photograph's pixels, thresholds and components, and the DR/DME verdict when the model has a
- * grading head. No DOM here: the worker calls it, and node's tests can too.
+ * the image-quality gate when the metadata carries one (quality_gate; a photograph it stops gets
+ * "Retake: <reasons> (ungradable: no verdict)" and never reaches the model), the preprocessing
+ * from the model's metadata, the model, the maps brought back onto the photograph's pixels,
+ * thresholds and components, and the DR/DME verdict when the model has a grading head. No DOM
+ * here: the worker calls it, and node's tests can too.
  */
 import { fieldOfViewLookup, fundusProblem } from './fundus/fov.js';
 import { gradingVerdict } from './fundus/grading.js';
+import { measureQuality, qualityGate, qualityReasons, retakeMessage, roundedMeasures } from './fundus/quality.js';
 import { outputToMaps, Preprocessing, squareToInput } from './fundus/preprocessing.js';
 import { photographSummary } from './fundus/summary.js';
 
 /** A problem with the photograph itself, shown to the user as it is (no stack, no "Error:"). */
 export class PhotographProblem extends Error {}
+
+/** A photograph the model's image-quality gate stops: "Retake: <reasons> (ungradable: no verdict)", no results. */
+export class UngradablePhotograph extends PhotographProblem {
+  constructor(name, measures, reasons) {
+    super(`${name}: ${retakeMessage(reasons)}`);
+    this.measures = measures;
+    this.reasons = reasons;
+  }
+}
 
 const JPEG_EOI = [0xff, 0xd9];
 const PNG_IEND = [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
@@ -54,6 +66,7 @@ export function modelSpec(metadata) {
     layout,
     outputName: output.name ?? 'lesion_probs',
     outputLayout: output.layout ?? layout,
+    qualityGate: qualityGate(metadata),
   };
 }
 
@@ -68,6 +81,14 @@ export async function analysePhotograph(image, name, spec, metadata, engine, pro
   const { small, scale, mask } = geometry.work;
   const problem = fundusProblem(small, mask);
   if (problem) throw new PhotographProblem(`${name}: ${problem}`);
+  let quality = {};
+  if (spec.qualityGate) {
+    progress('checking the image quality');
+    const measures = measureQuality(image, small, mask, scale);
+    const retake = qualityReasons(measures, spec.qualityGate);
+    if (retake.length > 0) throw new UngradablePhotograph(name, measures, retake);
+    quality = { gradable: true, quality: roundedMeasures(measures) };
+  }
   progress('preparing the model input');
   const { modelSquare } = spec.preprocessing.prepare(image, geometry);
   const squareLookup = { ...geometry, imageWidth: image.width, imageHeight: image.height };
@@ -85,7 +106,7 @@ export async function analysePhotograph(image, name, spec, metadata, engine, pro
   const verdict = gradingVerdict(metadata, outputs);
   const finished = performance.now();
   return {
-    summary: { image: name, size: [image.width, image.height], notice: metadata.notice, ...summary },
+    summary: { image: name, size: [image.width, image.height], notice: metadata.notice, ...quality, ...summary },
     verdict,
     masks,
     geometry: squareLookup,

@@ -31,28 +31,74 @@ public final class FieldOfView {
      * {@code margin} of the image size on each side; the whole image when none is found.
      */
     public static Box box(RgbImage image, double margin) {
+        WorkCopy work = WorkCopy.of(image);
         int width = image.width();
         int height = image.height();
-        double scale = Math.min(1.0, (double) WORK_SIDE / Math.max(height, width));
-        RgbImage small = scale < 1.0
-                ? Resize.resize(image, Math.max(1, (int) Math.rint(width * scale)), Math.max(1, (int) Math.rint(height * scale)),
-                        Resize.Interpolation.AREA)
-                : image;
-        int[] bounds = largestBrightRegion(small);
-        if (bounds == null) {
+        if (work.bounds == null) {
             return new Box(0, 0, width, height);
         }
+        double scale = work.scale;
         double padX = margin * width;
         double padY = margin * height;
-        int x0 = (int) Math.max(0, Math.floor(bounds[0] / scale - padX));
-        int y0 = (int) Math.max(0, Math.floor(bounds[1] / scale - padY));
-        int x1 = (int) Math.min(width, Math.ceil((bounds[2] + 1) / scale + padX));
-        int y1 = (int) Math.min(height, Math.ceil((bounds[3] + 1) / scale + padY));
+        int x0 = (int) Math.max(0, Math.floor(work.bounds[0] / scale - padX));
+        int y0 = (int) Math.max(0, Math.floor(work.bounds[1] / scale - padY));
+        int x1 = (int) Math.min(width, Math.ceil((work.bounds[2] + 1) / scale + padX));
+        int y1 = (int) Math.min(height, Math.ceil((work.bounds[3] + 1) / scale + padY));
         return new Box(x0, y0, x1, y1);
     }
 
-    /** {@code _fov_mask_small}, reduced to the inclusive bounds of its region; null when it is empty. */
-    private static int[] largestBrightRegion(RgbImage small) {
+    /**
+     * The field of view found on the work copy ({@code FieldOfView.small}, {@code small_mask} and
+     * {@code scale} in {@code edgeseg/data/fov.py}): the photograph area-resized to at most
+     * {@value #WORK_SIDE} px a side, and the mask of its largest bright region, which the box and
+     * the image-quality measures ({@link QualityMeasures}) both read.
+     */
+    public static final class WorkCopy {
+        private final RgbImage small;
+        private final boolean[] mask;
+        private final double scale;
+        private final int[] bounds;
+
+        private WorkCopy(RgbImage small, boolean[] mask, double scale, int[] bounds) {
+            this.small = small;
+            this.mask = mask;
+            this.scale = scale;
+            this.bounds = bounds;
+        }
+
+        /** {@code FieldOfView.find(image)}: the work copy, its field-of-view mask and the scale. */
+        public static WorkCopy of(RgbImage image) {
+            int width = image.width();
+            int height = image.height();
+            double scale = Math.min(1.0, (double) WORK_SIDE / Math.max(height, width));
+            RgbImage small = scale < 1.0
+                    ? Resize.resize(image, Math.max(1, (int) Math.rint(width * scale)), Math.max(1, (int) Math.rint(height * scale)),
+                            Resize.Interpolation.AREA)
+                    : image;
+            ConnectedComponents components = brightRegions(small);
+            int largest = components.largest();
+            return largest == 0
+                    ? new WorkCopy(small, new boolean[small.width() * small.height()], scale, null)
+                    : new WorkCopy(small, components.mask(largest), scale, components.bounds(largest));
+        }
+
+        public RgbImage small() {
+            return small;
+        }
+
+        /** The field of view on the work copy ({@code width * height}, row-major); shared, not copied. */
+        public boolean[] mask() {
+            return mask;
+        }
+
+        /** Work copy size over photograph size (at most 1). */
+        public double scale() {
+            return scale;
+        }
+    }
+
+    /** {@code _fov_mask_small} before its largest region is chosen: the 8-connected bright regions. */
+    private static ConnectedComponents brightRegions(RgbImage small) {
         int width = small.width();
         int height = small.height();
         int[] brightest = new int[width * height];
@@ -65,8 +111,6 @@ public final class FieldOfView {
         for (int i = 0; i < mask.length; i++) {
             mask[i] = brightness[i] > threshold;
         }
-        ConnectedComponents components = ConnectedComponents.label(Morphology.open5x5(mask, width, height), width, height);
-        int largest = components.largest();
-        return largest == 0 ? null : components.bounds(largest);
+        return ConnectedComponents.label(Morphology.open5x5(mask, width, height), width, height);
     }
 }

@@ -12,10 +12,12 @@ import java.util.Comparator;
 public final class ConnectedComponents {
     private final int[] areas;
     private final int[][] boxes;
+    private final int[] labels;
 
-    private ConnectedComponents(int[] areas, int[][] boxes) {
+    private ConnectedComponents(int[] areas, int[][] boxes, int[] labels) {
         this.areas = areas;
         this.boxes = boxes;
+        this.labels = labels;
     }
 
     /** Labels {@code mask} ({@code width * height}, row-major); background is label 0. */
@@ -71,8 +73,10 @@ public final class ConnectedComponents {
         }
         int[] areas = new int[count + 1];
         int[][] boxes = new int[count + 1][];
+        int[] labels = new int[raster.length];
         for (int p = 0; p < raster.length; p++) {
             int label = newLabel[raster[p]];
+            labels[p] = label;
             if (label == 0) {
                 continue;
             }
@@ -89,7 +93,7 @@ public final class ConnectedComponents {
                 box[3] = Math.max(box[3], y);
             }
         }
-        return new ConnectedComponents(areas, boxes);
+        return new ConnectedComponents(areas, boxes, labels);
     }
 
     /** The number of components, background excluded ({@code connectedComponents(...)[0] - 1}). */
@@ -106,6 +110,15 @@ public final class ConnectedComponents {
             }
         }
         return best;
+    }
+
+    /** The pixels with {@code label} ({@code labels == label}), row-major. */
+    public boolean[] mask(int label) {
+        boolean[] mask = new boolean[labels.length];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = labels[i] == label;
+        }
+        return mask;
     }
 
     /** {@code [xmin, ymin, xmax, ymax]} (inclusive) of the pixels with {@code label}. */
