@@ -156,6 +156,30 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     return np.ascontiguousarray(cv2.cvtColor(array, cv2.COLOR_BGR2RGB))
 
 
+def exif_orientation(path: str | os.PathLike[str]) -> int:
+    """The EXIF orientation tag (1-8) of an image file; 1 (upright) when it has none."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            value = image.getexif().get(0x0112, 1)
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
+    """``image`` turned upright as its EXIF ``orientation`` says (as PIL's ``ImageOps.exif_transpose``
+    and browsers do): 2 mirror, 3 half turn, 4 flip, 5 transpose, 6 quarter turn clockwise, 7
+    transverse, 8 quarter turn counter-clockwise."""
+    turned = {
+        2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+        5: lambda a: a.transpose(1, 0, 2), 6: lambda a: np.rot90(a, -1), 7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),
+        8: lambda a: np.rot90(a, 1),
+    }.get(orientation)
+    return np.ascontiguousarray(turned(image)) if turned else image
+
+
 def read_mask(path: str | os.PathLike[str], shape: tuple[int, int] | None = None) -> np.ndarray:
     """Read a lesion mask as a boolean (H, W) array; "any colour channel > 0" is lesion.
 

@@ -238,3 +238,20 @@ def test_force_writes_the_maps_of_an_ungradable_photograph_marked_and_without_a_
     assert "verdict" not in summary and "dr_grade" not in summary
     assert (out / "blurred_overlay.jpg").is_file() and (out / "blurred_MA.png").is_file()
 
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_predict_turns_a_photograph_upright_by_its_exif_orientation_as_a_browser_does(photo, tmp_path, orientation):
+    """A phone writes its pixels as the sensor saw them and the turn into EXIF; the page shows the
+    photograph upright, and `predict` must analyse that same upright photograph."""
+    from PIL import ImageOps
+
+    from edgeseg.predict.inputs import read_photograph
+
+    stored = Image.open(photo).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / f"phone_{orientation}.png"
+    stored.save(path, exif=exif)
+    upright = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("RGB"))
+    image, _ = read_photograph(path)
+    assert image.shape == upright.shape and np.array_equal(image, upright)

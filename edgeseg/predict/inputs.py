@@ -10,7 +10,7 @@ import numpy as np
 
 from edgeseg.data.fov import FieldOfView
 from edgeseg.errors import DataError
-from edgeseg.fileio import IMAGE_SUFFIXES, image_size, read_bytes, read_image, truncation_problem
+from edgeseg.fileio import IMAGE_SUFFIXES, apply_orientation, exif_orientation, image_size, read_bytes, read_image, truncation_problem
 
 # (longest side at least, OpenCV's reduced decode): the check needs no more than ~512 px.
 REDUCED_DECODES = ((4096, cv2.IMREAD_REDUCED_COLOR_8), (2048, cv2.IMREAD_REDUCED_COLOR_4), (1024, cv2.IMREAD_REDUCED_COLOR_2))
@@ -67,8 +67,9 @@ def check_images(paths: list[Path]) -> None:
 
 
 def read_photograph(path: Path) -> tuple[np.ndarray, FieldOfView]:
-    """The photograph (RGB uint8) and its field of view, found once; a non-fundus image is refused."""
-    image = read_image(path)
+    """The photograph (RGB uint8, upright as its EXIF orientation says, as a phone's browser shows
+    it) and its field of view, found once; a non-fundus image is refused."""
+    image = apply_orientation(read_image(path), exif_orientation(path))
     field_of_view = FieldOfView.find(image)
     problem = field_of_view.problem()
     if problem:

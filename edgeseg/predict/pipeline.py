@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from edgeseg import NOTICE
-from edgeseg.fileio import atomic_write_bytes, atomic_write_json
+from edgeseg.fileio import atomic_write_bytes, atomic_write_json, exif_orientation
 from edgeseg.inference.maps import encode_png, quantize_probabilities
 from edgeseg.data.quality import QualityMeasures
 from edgeseg.predict.inputs import read_photograph
@@ -81,6 +81,7 @@ def write_outputs(predictor: Predictor, path: Path, image: np.ndarray, predictio
     summary = {
         "image": str(path),
         "size": [int(image.shape[1]), int(image.shape[0])],
+        "exif_orientation": exif_orientation(path),  # the photograph was turned upright by it; size and maps are upright
         "model": str(predictor.path),
         "runtime": predictor.info.format.runtime,
         "seconds_inference": round(prediction.seconds, 3),
