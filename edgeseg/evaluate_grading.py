@@ -88,7 +88,9 @@ def read_verdicts(source: str | Path, stems: Iterable[str]) -> dict[str, Verdict
         if missing:
             more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
             raise DataError(f"{source}: no verdict for {missing[0]}{more} (expected {source / (missing[0] + '.json')})")
-        return {stem: parse_verdict(_read_json(source / f"{stem}.json"), str(source / f"{stem}.json")) for stem in stems}
+        summaries = {stem: _read_json(source / f"{stem}.json") for stem in stems}
+        # a photograph predict's image-quality gate stopped has no verdict: left out, counted by score_verdicts
+        return {stem: parse_verdict(data, str(source / f"{stem}.json")) for stem, data in summaries.items() if data.get("gradable") is not False}
     data = _read_json(source)
     if isinstance(data, list):
         named = {}
@@ -153,13 +155,15 @@ def read_grading_truth(
 
 
 def score_verdicts(truth: GradingTruth, verdicts: Mapping[str, Verdict]) -> dict:
-    """:func:`edgeseg.metrics.grading.screening_scores` on all labelled photographs and on the
-    leak-free ones: ``{"all": ..., "leak_free": ..., "leaky": {stem: reason}, "with_referable_prob": bool}``
-    (the ROC figures need a ``referable_prob`` in every verdict)."""
-    subsets = {"all": sorted(truth.labels)}
+    """:func:`edgeseg.metrics.grading.screening_scores` on all labelled photographs with a verdict
+    and on the leak-free ones: ``{"all": ..., "leak_free": ..., "leaky": {stem: reason},
+    "with_referable_prob": bool, "ungradable": [stem]}`` (the ROC figures need a ``referable_prob``
+    in every verdict; the photographs the image-quality gate stopped have none and are listed)."""
+    subsets = {"all": sorted(stem for stem in truth.labels if stem in verdicts)}
     subsets["leak_free"] = [stem for stem in subsets["all"] if stem not in truth.leaky]
     with_probability = all(verdicts[stem].referable_prob is not None for stem in subsets["all"])
-    result: dict = {"leaky": dict(truth.leaky), "with_referable_prob": with_probability}
+    ungradable = sorted(set(truth.labels) - set(verdicts))
+    result: dict = {"leaky": dict(truth.leaky), "with_referable_prob": with_probability, "ungradable": ungradable}
     for name, stems in subsets.items():
         if not stems:  # every photograph is leaky
             result[name] = {"images": 0}

@@ -89,6 +89,9 @@ def run_grading_eval(args: argparse.Namespace) -> int:
     leaky = ", ".join(sorted(truth.leaky)) or "none recorded"
     print(f"{args.grading} against {truth.source}: {len(truth.labels)} photographs; leaky (a copy in training data): {leaky}. "
           "Referable: DR grade >= 2 or DME risk 2.")
+    if result["ungradable"]:
+        print(f"{len(result['ungradable'])} photograph(s) ungradable by predict's image-quality gate (no verdict; not scored, "
+              f"a programme sends them to a human grader): {', '.join(result['ungradable'][:10])}")
     if not result["with_referable_prob"]:
         print("Some verdicts have no referable_prob: the ROC figures are left out.")
     print(text_table(["photographs", "n", *(name for name, _ in SUMMARY_COLUMNS)], summary_rows(result), digits=3))

@@ -174,3 +174,15 @@ def test_eval_needs_maps_or_verdicts_not_both(synthetic_root, tmp_path, capsys):
     assert main(["eval", "--data", str(synthetic_root)]) == 2
     assert main(["eval", str(tmp_path), "--grading", str(tmp_path), "--data", str(synthetic_root)]) == 2
     assert "give either PRED_DIR" in capsys.readouterr().err
+
+
+def test_grading_eval_leaves_out_and_names_the_photographs_the_quality_gate_stopped(synthetic_graded, tmp_path, capsys):
+    root, grades = synthetic_graded
+    stems = sorted(grades)
+    folder = _verdicts(tmp_path / "verdicts", {stem: (grades[stem][0], grades[stem][1], 0.5) for stem in stems})
+    stopped = stems[0]
+    (folder / f"{stopped}.json").write_text(json.dumps({"image": f"{stopped}.png", "gradable": False, "retake": ["blurred"]}))
+    assert main(["eval", "--grading", str(folder), "--data", str(root), "--json", str(tmp_path / "s.json")]) == 0
+    assert f"1 photograph(s) ungradable by predict's image-quality gate" in capsys.readouterr().out
+    scores = json.loads((tmp_path / "s.json").read_text())
+    assert scores["ungradable"] == [stopped] and scores["all"]["images"] == len(stems) - 1
