@@ -255,3 +255,15 @@ def test_predict_turns_a_photograph_upright_by_its_exif_orientation_as_a_browser
     upright = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("RGB"))
     image, _ = read_photograph(path)
     assert image.shape == upright.shape and np.array_equal(image, upright)
+
+
+@pytest.mark.parametrize("name, message", [("black", "blank frame (one colour everywhere)"), ("white", "blank frame (one colour everywhere)"),
+                                           ("thumbnail", "too small: the retina is 18 px across, less than the 64 px")])
+def test_blank_frames_and_thumbnails_get_their_own_messages(photo, tmp_path, capsys, name, message):
+    """Not "grayscale image" for a black or white frame, and no lesion findings for a 32x21 thumbnail."""
+    frames = {"black": np.zeros((300, 400, 3), np.uint8), "white": np.full((300, 400, 3), 255, np.uint8),
+              "thumbnail": np.asarray(Image.open(photo).convert("RGB").resize((32, 21)))}
+    path = tmp_path / f"{name}.png"
+    Image.fromarray(frames[name]).save(path)
+    assert main(["predict", str(path), "--model", str(tmp_path / "none.onnx"), "--out", str(tmp_path / "o")]) == 1
+    assert f"{path}: {message}" in capsys.readouterr().err

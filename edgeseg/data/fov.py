@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 
 _WORK_SIDE = 512
+BLANK_SPAN = 8  # grey levels: a frame whose values all lie within this is blank
+MIN_RETINA = 64  # px across: the model's 512 px square would be this upscaled 8x; a microaneurysm 3 px wide there is under half a pixel here
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,13 @@ class FieldOfView:
     def problem(self) -> str | None:
         """Why the photograph does not look like a colour fundus photograph, or None if it does.
 
-        A heuristic with three checks, tuned so that every IDRiD photograph passes: the image is
-        not grayscale (its colour channels differ), a field of view covers a fair part of it, and
-        that field of view is red-dominant, as the retina is under a fundus camera's white flash.
+        A heuristic with four checks, tuned so that every IDRiD photograph passes: the frame is
+        not blank (one colour everywhere), the image is not grayscale (its colour channels differ),
+        a field of view covers a fair part of it, and that field of view is red-dominant, as the
+        retina is under a fundus camera's white flash.
         """
+        if int(self.small.max()) - int(self.small.min()) <= BLANK_SPAN:
+            return "blank frame (one colour everywhere); was the lens covered or the flash off?"
         pixels = self.small.reshape(-1, 3).astype(np.int16)
         if np.abs(pixels[:, 0] - pixels[:, 1]).max() <= 2 and np.abs(pixels[:, 1] - pixels[:, 2]).max() <= 2:
             return "grayscale image; edgeseg needs a colour (RGB) fundus photograph"
@@ -119,6 +124,17 @@ class FieldOfView:
                 f"{red:.0f}/{green:.0f}/{blue:.0f}; a retina is red-dominant)"
             )
         return None
+
+    def too_small(self, factor: float = 1.0) -> str | None:
+        """Why a photograph to analyse is too small (its retina under :data:`MIN_RETINA` px across;
+        ``factor``: photograph pixels per pixel of the image this field of view was found on), or
+        None. Not part of :meth:`problem`: training and test data may be small on purpose."""
+        box = self.box(0.0)
+        across = round(max(box.width, box.height) * factor)
+        if across >= MIN_RETINA:
+            return None
+        return (f"too small: the retina is {across} px across, less than the {MIN_RETINA} px edgeseg needs to see lesions; "
+                "use the camera's full-resolution photograph")
 
 
 def field_of_view_mask(image: np.ndarray) -> np.ndarray:

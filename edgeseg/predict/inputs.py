@@ -48,7 +48,8 @@ def check_image(path: Path) -> None:
         raise DataError(f"{path}: not a readable image (corrupt or unsupported format)")
     if reduced.ndim == 2:
         reduced = cv2.cvtColor(reduced, cv2.COLOR_GRAY2BGR)
-    problem = FieldOfView.find(cv2.cvtColor(reduced, cv2.COLOR_BGR2RGB)).problem()
+    field_of_view = FieldOfView.find(cv2.cvtColor(reduced, cv2.COLOR_BGR2RGB))
+    problem = field_of_view.problem() or field_of_view.too_small(side / max(reduced.shape[:2]) if side else 1.0)
     if problem:
         raise DataError(f"{path}: {problem}")
 
@@ -71,7 +72,7 @@ def read_photograph(path: Path) -> tuple[np.ndarray, FieldOfView]:
     it) and its field of view, found once; a non-fundus image is refused."""
     image = apply_orientation(read_image(path), exif_orientation(path))
     field_of_view = FieldOfView.find(image)
-    problem = field_of_view.problem()
+    problem = field_of_view.problem() or field_of_view.too_small()
     if problem:
         raise DataError(f"{path}: {problem}")
     return image, field_of_view

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fovMaskSmall, fundusProblem } from '../src/fundus/fov.js';
+import { fovMaskSmall, fundusProblem, retinaTooSmall } from '../src/fundus/fov.js';
 import { gradingVerdict, NON_FINITE } from '../src/fundus/grading.js';
 import { countComponents, countComponentsByRuns } from '../src/fundus/opencv/connected-components.js';
 import { nameOutputs } from '../src/fundus/outputs.js';
@@ -52,6 +52,20 @@ test("the fundus check gives edgeseg's messages", () => {
   assert.equal(check(disc(160, 120, [10, 3, 1])), 'no field of view found (the image is almost entirely dark); is it a fundus photograph?');
   assert.equal(check(disc(160, 120, [60, 140, 200])),
     'does not look like a fundus photograph (mean RGB in the bright region 60/140/200; a retina is red-dominant)');
+  for (const level of [0, 255]) {
+    const blank = disc(160, 120, [level, level, level]);
+    blank.pixels.fill(level);
+    assert.equal(check(blank), 'blank frame (one colour everywhere); was the lens covered or the flash off?');
+  }
+});
+
+test("a thumbnail's retina is too small to analyse, as edgeseg predict says", () => {
+  const thumbnail = disc(32, 21, [180, 80, 30]);
+  const { mask } = fovMaskSmall(thumbnail);
+  assert.equal(retinaTooSmall(mask, thumbnail, 1, 32, 21),
+    "too small: the retina is 19 px across, less than the 64 px edgeseg needs to see lesions; use the camera's full-resolution photograph");
+  const photograph = disc(160, 120, [180, 80, 30]);
+  assert.equal(retinaTooSmall(fovMaskSmall(photograph).mask, photograph, 1, 160, 120), null);
 });
 
 test('the verdict appears only with a grading head, with class names from the metadata when it has them', () => {

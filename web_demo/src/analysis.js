@@ -6,7 +6,7 @@
  * thresholds and components, and the DR/DME verdict when the model has a grading head. No DOM
  * here: the worker calls it, and node's tests can too.
  */
-import { fieldOfViewLookup, fundusProblem } from './fundus/fov.js';
+import { fieldOfViewLookup, fundusProblem, retinaTooSmall } from './fundus/fov.js';
 import { gradingVerdict } from './fundus/grading.js';
 import { measureQuality, qualityGate, qualityReasons, retakeMessage, roundedMeasures } from './fundus/quality.js';
 import { outputToMaps, Preprocessing, squareToInput } from './fundus/preprocessing.js';
@@ -79,7 +79,7 @@ export async function analysePhotograph(image, name, spec, metadata, engine, pro
   progress('finding the field of view');
   const geometry = spec.preprocessing.geometry(image);
   const { small, scale, mask } = geometry.work;
-  const problem = fundusProblem(small, mask);
+  const problem = fundusProblem(small, mask) ?? retinaTooSmall(mask, small, scale, image.width, image.height);
   if (problem) throw new PhotographProblem(`${name}: ${problem}`);
   let quality = {};
   if (spec.qualityGate) {

@@ -12,6 +12,9 @@ import { resize } from './opencv/resize.js';
 import { percentile } from './percentile.js';
 
 const WORK_SIDE = 512;
+/** edgeseg/data/fov.py's BLANK_SPAN and MIN_RETINA. */
+const BLANK_SPAN = 8;
+const MIN_RETINA = 64;
 /** The default margin of field_of_view_box. */
 export const MARGIN = 0.005;
 
@@ -121,6 +124,13 @@ function nearestIndex(destinationSize, sourceSize) {
  */
 export function fundusProblem(small, smallMask) {
   const { pixels } = small;
+  let lowest = 255;
+  let highest = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    lowest = Math.min(lowest, pixels[i]);
+    highest = Math.max(highest, pixels[i]);
+  }
+  if (highest - lowest <= BLANK_SPAN) return 'blank frame (one colour everywhere); was the lens covered or the flash off?';
   let grey = true;
   for (let i = 0; i < pixels.length && grey; i += 3) {
     if (Math.abs(pixels[i] - pixels[i + 1]) > 2 || Math.abs(pixels[i + 1] - pixels[i + 2]) > 2) grey = false;
@@ -138,11 +148,39 @@ export function fundusProblem(small, smallMask) {
   if (count / smallMask.length < 0.15) {
     return 'no field of view found (the image is almost entirely dark); is it a fundus photograph?';
   }
+
   const [red, green, blue] = sums.map((sum) => sum / count);
   if (!(red > 1.1 * green && red > 1.3 * blue)) {
     return `does not look like a fundus photograph (mean RGB in the bright region ${formatRound(red)}/${formatRound(green)}/${formatRound(blue)}; a retina is red-dominant)`;
   }
   return null;
+}
+
+/**
+ * FieldOfView.too_small: why a photograph to analyse is too small (its retina under MIN_RETINA px
+ * across, measured on the photograph of `imageWidth` x `imageHeight` whose work copy is `small`
+ * at `scale`), or null.
+ */
+export function retinaTooSmall(smallMask, small, scale, imageWidth, imageHeight) {
+  const bounds = maskBounds(smallMask, small.width);
+  if (bounds === null) return null;
+  const box = boxFromBounds(bounds, scale, imageWidth, imageHeight, 0);
+  const across = Math.max(box.x1 - box.x0, box.y1 - box.y0);
+  if (across >= MIN_RETINA) return null;
+  return `too small: the retina is ${across} px across, less than the ${MIN_RETINA} px edgeseg needs to see lesions; use the camera's full-resolution photograph`;
+}
+
+/** The inclusive [x0, y0, x1, y1] of a 0/1 mask's set pixels, null when none is set. */
+function maskBounds(mask, width) {
+  let bounds = null;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    const x = i % width;
+    const y = Math.floor(i / width);
+    if (bounds === null) bounds = [x, y, x, y];
+    else bounds = [Math.min(bounds[0], x), Math.min(bounds[1], y), Math.max(bounds[2], x), Math.max(bounds[3], y)];
+  }
+  return bounds;
 }
 
 /** Python's f"{value:.0f}": round half to even. */
