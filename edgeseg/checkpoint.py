@@ -65,19 +65,14 @@ def _safe_open(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
 
 def read_card(path: str | Path) -> dict:
     """The model card stored in a model or resume file (or a run folder's model file)."""
-    return read_card_header(resolve_model_path(path))
-
-
-def resolve_model_path(path: str | Path) -> Path:
-    """A model file, or a run folder (its ``best.safetensors``, else ``last.safetensors``)."""
-    return resolve_model_file(path)
+    return read_card_header(resolve_model_file(path))
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
     """Rebuild the model described by the card in ``path`` and load its weights (eval mode)."""
     from edgeseg.models import create
 
-    path = resolve_model_path(path)
+    path = resolve_model_file(path)
     tensors, metadata = _safe_open(path)
     if CARD_KEY not in metadata:
         raise EdgesegError(f"{path}: holds no edgeseg model card; is it an edgeseg model file?")

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from edgeseg.checkpoint import resolve_model_path
+from edgeseg.model_file import resolve_model_file
 from edgeseg.progress import progress_bar
 from edgeseg.data.idrid import read_idrid_segmentation
 from edgeseg.evaluate import evaluate_predictions
@@ -92,7 +92,7 @@ def main() -> None:
     print(markdown_table(["model", *LESIONS, "mean"], [[cell if cell is not None else "" for cell in row] for row in rows], digits=3))
     print()
     print("Trapezoidal AUPR (for comparison): " + ", ".join(f"{l} {scores[l].trapezoid:.3f}" for l in LESIONS if l in scores))
-    print(f"Model: {resolve_model_path(args.weights) if args.weights else predictor.path}; "
+    print(f"Model: {resolve_model_file(args.weights) if args.weights else predictor.path}; "
           f"training: {epochs} epochs, {hours:.1f} CPU hours" if hours else "")
     print(f"Prediction: {predict_seconds:.1f} s per 4288x2848 photograph (end to end, this machine)")
     if args.json:

@@ -26,9 +26,9 @@ from edgeseg import NOTICE
 from edgeseg.inference.model_info import METADATA_KEY, TFLITE_MEMBER
 from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.lesions import LESION_NAMES
-from edgeseg.outputs import DME_CLASSES, DME_OUTPUT, DR_CLASSES, DR_OUTPUT, REFERABLE_DEFINITION, REFERABLE_OUTPUT
+from edgeseg.outputs import DME_CLASSES, DME_OUTPUT, DR_CLASSES, DR_OUTPUT, LESION_OUTPUT, REFERABLE_DEFINITION, REFERABLE_OUTPUT
 
-from .module import INPUT_NAME, OUTPUT_NAME
+from .module import INPUT_NAME
 
 FORMAT = "edgeseg-export-v1"
 LICENCE = "edgeseg code and weights: Apache-2.0; training data under its own licence (see data_credit)"
@@ -42,7 +42,7 @@ def build_metadata(card: dict, source: str, target: str, precision: str, layout:
     preprocessing = Preprocessing.from_dict(card["preprocessing"]).with_size(size)
     shape = [1, size, size, 3] if layout == "nhwc" else [1, 3, size, size]
     out_shape = [1, size, size, len(lesions)] if layout == "nhwc" else [1, len(lesions), size, size]
-    lesion_output = {"name": OUTPUT_NAME, "shape": out_shape, "layout": layout, "dtype": "float32",
+    lesion_output = {"name": LESION_OUTPUT, "shape": out_shape, "layout": layout, "dtype": "float32",
                      "meaning": "sigmoid probability per lesion channel", "classes": lesions}
     outputs = [lesion_output] + (grading_outputs() if card.get("task") == "screening" else [])
     metrics = card.get("metrics", {})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from edgeseg.outputs import LESION_OUTPUT as OUTPUT_NAME
+from edgeseg.outputs import LESION_OUTPUT
 
 INPUT_NAME = "image"
 
@@ -24,7 +24,7 @@ class ChannelsLast(nn.Module):
     def forward(self, image: torch.Tensor) -> torch.Tensor | dict[str, torch.Tensor]:
         output = self.module(image.permute(0, 3, 1, 2))
         if isinstance(output, dict):  # the grades have no layout
-            return {name: value.permute(0, 2, 3, 1) if name == OUTPUT_NAME else value for name, value in output.items()}
+            return {name: value.permute(0, 2, 3, 1) if name == LESION_OUTPUT else value for name, value in output.items()}
         return output.permute(0, 2, 3, 1)
 
 

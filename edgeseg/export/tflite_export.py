@@ -24,9 +24,11 @@ from pathlib import Path
 import numpy as np
 from torch import nn
 
+from edgeseg.outputs import LESION_OUTPUT
+
 from .job import ExportJob
 from .metadata import embed_tflite
-from .module import INPUT_NAME, OUTPUT_NAME
+from .module import INPUT_NAME
 
 SIGNATURE = "serving_default"
 
@@ -38,7 +40,7 @@ class _NamedOutput(nn.Module):
 
     def forward(self, image):
         output = self.module(image)
-        return output if isinstance(output, dict) else {OUTPUT_NAME: output}
+        return output if isinstance(output, dict) else {LESION_OUTPUT: output}
 
 
 def output_head_scope(fp32: Path, convolutions: int = 2) -> str:

@@ -108,12 +108,12 @@ def teacher_maps(
 def _fingerprint(teachers: list[str], stems: list[str], lesions: tuple[str, ...], size: int) -> str:
     """SHA-256 of the teachers' weight files and the lesions each teaches, the training images'
     stems, the student's lesions and input size: what the teachers' maps depend on."""
-    from edgeseg.checkpoint import resolve_model_path
+    from edgeseg.model_file import resolve_model_file
 
     digest = hashlib.sha256()
     for teacher in teachers:
         path, only = parse_teacher(teacher)
-        with open(resolve_model_path(path), "rb") as handle:
+        with open(resolve_model_file(path), "rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
         digest.update(json.dumps(only).encode())
