@@ -97,7 +97,8 @@ def web_demo_folder(source: str | Path | None = None) -> Path:
     """The ``web_demo/`` folder of the source checkout (or ``source``), checked."""
     folder = Path(source) if source else WEB_DEMO
     if not (folder / "src" / "index.html").is_file():
-        raise EdgesegError(f"{folder}: no web_demo sources (src/index.html); the page is built from a source checkout of edgeseg")
+        raise EdgesegError(f"{folder}: no web_demo sources (src/index.html); the page is built from a source checkout of edgeseg: "
+                           "pass its folder with --source path/to/edgeseg/web_demo")
     return folder
 
 

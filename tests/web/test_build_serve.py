@@ -94,6 +94,11 @@ def test_build_errors_name_the_file_and_the_fix(tmp_path: Path, capsys: pytest.C
     assert "bare.tflite" in capsys.readouterr().err
     assert not (tmp_path / "page").exists()
 
+    # an installation without the page's sources (a non-editable install) is told where to point
+    assert main(["web", "build", "--model", str(model), "--out", str(tmp_path / "page"), "--source", str(tmp_path / "notes")]) == 1
+    assert "no web_demo sources" in (error := capsys.readouterr().err) and "--source path/to/edgeseg/web_demo" in error
+    assert not (tmp_path / "page").exists()
+
 
 @needs_runtime
 def test_serve_sends_isolation_headers_gzip_and_revalidates(built) -> None:
