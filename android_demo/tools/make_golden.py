@@ -75,7 +75,7 @@ import numpy as np
 
 from edgeseg.data.degradations import degrade
 from edgeseg.data.fov import FieldOfView
-from edgeseg.data.quality import EROSION, MEASURES, _inner_mask, measure_quality
+from edgeseg.data.quality import EROSION, MEASURES, _inner_mask, measure_quality, retake_message
 from edgeseg.data.synthetic import make_fundus
 from edgeseg.errors import EdgesegError
 from edgeseg.export.golden import golden_photograph, lesion_summary
@@ -477,7 +477,8 @@ def write_quality(folder: Path) -> None:
         cases.append({"name": name, "about": about, "image": f"{name}.png", "width": int(image.shape[1]), "height": int(image.shape[0]),
                       "degradations": [{"kind": kind, "severity": severity} for kind, severity in steps],
                       "measures": {key: float(value) for key, value in asdict(measures).items()}, "details": details,
-                      "reasons": gate.reasons(measures)})
+                      "reasons": gate.reasons(measures),
+                      "message": retake_message(gate.reasons(measures)) if gate.reasons(measures) else None})
     check_margins(cases, bounds)
     if [case["measures"]["clipped"] == bounds["clipped"]["max"] for case in cases].count(True) != 1:
         raise AssertionError("quality golden: exactly one case must sit on the clipped bound")

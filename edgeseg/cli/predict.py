@@ -36,6 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_predict(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from edgeseg.data.quality import retake_message
     from edgeseg.predict import PredictOptions, Predictor, check_images, collect_images, predict_paths
     from edgeseg.predict.verdict import verdict_lines
     from edgeseg.progress import progress_bar
@@ -58,7 +59,7 @@ def run_predict(args: argparse.Namespace) -> int:
         name = Path(summary["image"]).name
         if not summary["gradable"]:
             ungradable.append(name)
-            tqdm.write(f"{name}: retake: {', '.join(summary['retake'])} (ungradable: no verdict)")
+            tqdm.write(f"{name}: {retake_message(summary['retake'])}")
         if "lesions" not in summary:
             rows.append([name, *("-" for _ in info.lesions), "-"])
             return

@@ -117,6 +117,11 @@ def measure_quality(image: np.ndarray, field_of_view: FieldOfView | None = None)
     return QualityMeasures(sharpness, contrast, brightness, clipped, min(coverage, 1.0), _blockiness(image, field_of_view))
 
 
+def retake_message(reasons: list[str]) -> str:
+    """What a user reads for a photograph the gate stops (the page and the Android library say the same)."""
+    return f"retake: {', '.join(reasons)} (ungradable: no verdict)"
+
+
 @dataclass(frozen=True)
 class QualityGate:
     """Bounds on the measures: ``{"sharpness": {"min": 0.1}, "clipped": {"max": 0.05}, ...}``."""

@@ -56,7 +56,9 @@ for (const expected of golden.cases) {
     assert.deepEqual(exact, expectedExact, 'work copy, field-of-view pixels, erosion radius and pixels after the erosion');
     if (expectedRadius !== undefined) assertClose(radius, expectedRadius, 'enclosing radius');
     assert.deepEqual(measureQualityOf(image), measures, 'measureQualityOf finds the same work copy');
-    assert.deepEqual(qualityReasons(measures, qualityGate(metadata)), expected.reasons);
+    const reasons = qualityReasons(measures, qualityGate(metadata));
+    assert.deepEqual(reasons, expected.reasons);
+    assert.equal(reasons.length ? retakeMessage(reasons) : null, expected.message, "retake_message of quality.py");
   });
 }
 
@@ -76,7 +78,7 @@ test('quality gate: bounds are inclusive both ways, words in MEASURES order', ()
   const worse = { ...measures, sharpness: 0.19999, clipped: 0.05001, coverage: 0.89 };
   assert.deepEqual(qualityReasons(worse, bounds), ['blurred', 'over-exposed', 'retina cut by the frame']);
   assert.deepEqual(qualityReasons(worse, null), []);
-  assert.equal(retakeMessage(['blurred', 'too dark']), 'Retake: blurred, too dark (ungradable: no verdict)');
+  assert.equal(retakeMessage(['blurred', 'too dark']), 'retake: blurred, too dark (ungradable: no verdict)');
 });
 
 test('page: the gate in the metadata stops a photograph before the model runs, and lets a gradable one through', async () => {
@@ -89,7 +91,7 @@ test('page: the gate in the metadata stops a photograph before the model runs, a
   const stopped = golden.cases.find((item) => item.name === 'dark_blurred');
   await assert.rejects(analysePhotograph(readPng('quality', stopped.image), 'dark_blurred.png', spec, metadata, engine),
     (error) => error instanceof UngradablePhotograph && error.message === `dark_blurred.png: ${retakeMessage(stopped.reasons)}`
-      && error.message === 'dark_blurred.png: Retake: blurred, too dark (ungradable: no verdict)');
+      && error.message === 'dark_blurred.png: retake: blurred, too dark (ungradable: no verdict)');
   assert.equal(runs, 0, 'the model does not run on an ungradable photograph');
   const result = await analysePhotograph(readPng('quality', 'sharp.png'), 'sharp.png', spec, metadata, engine);
   assert.equal(runs, 1);

@@ -192,7 +192,7 @@ export function qualityReasons(measures, gateBounds) {
 
 /** The line the page shows instead of results, as `edgeseg predict` prints it. */
 export function retakeMessage(reasons) {
-  return `Retake: ${reasons.join(', ')} (ungradable: no verdict)`;
+  return `retake: ${reasons.join(', ')} (ungradable: no verdict)`;
 }
 
 /**

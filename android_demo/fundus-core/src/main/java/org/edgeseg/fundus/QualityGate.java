@@ -102,6 +102,6 @@ public final class QualityGate {
 
     /** The line shown instead of results for {@code reasons}, as {@code edgeseg predict} prints it. */
     public static String retakeMessage(List<String> reasons) {
-        return "Retake: " + String.join(", ", reasons) + " (ungradable: no verdict)";
+        return "retake: " + String.join(", ", reasons) + " (ungradable: no verdict)";
     }
 }

@@ -45,7 +45,7 @@ public class QualityGateTest {
 
     @Test
     public void retakeMessage() {
-        assertEquals("Retake: blurred, too dark (ungradable: no verdict)", QualityGate.retakeMessage(List.of("blurred", "too dark")));
+        assertEquals("retake: blurred, too dark (ungradable: no verdict)", QualityGate.retakeMessage(List.of("blurred", "too dark")));
     }
 
     @Test

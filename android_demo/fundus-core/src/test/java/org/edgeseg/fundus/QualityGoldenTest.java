@@ -87,7 +87,9 @@ public class QualityGoldenTest {
     @Test
     public void reasonsEqualPython() throws IOException {
         QualityGate gate = QualityGate.fromMetadataJson(GoldenFiles.text("quality/metadata.json"));
-        assertEquals(golden.get("reasons"), gate.reasons(measure()));
+        List<String> reasons = gate.reasons(measure());
+        assertEquals(golden.get("reasons"), reasons);
+        assertEquals("retake_message of quality.py", golden.get("message"), reasons.isEmpty() ? null : QualityGate.retakeMessage(reasons));
     }
 
     @Test
