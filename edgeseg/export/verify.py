@@ -65,8 +65,58 @@ def check_coreml_spec(path: Path, metadata: dict) -> Parity:
     for required in ("conv", "sigmoid"):
         if required not in operations:
             problems.append(f"no {required} operation in the program")
+    for function in spec.mlProgram.functions.values():
+        for block in function.block_specializations.values():
+            problem = _normalisation_problem(list(block.operations), INPUT_NAME, metadata)
+            if problem:
+                problems.append(problem)
     ops = ", ".join(f"{name} {count}" for name, count in sorted(operations.items(), key=lambda kv: -kv[1])[:6])
     if problems:
         return Parity(metadata["precision"], 0, reasons=["spec check failed: " + "; ".join(problems)])
     return Parity(metadata["precision"], 0, note=f"spec checked (not run: Core ML runs on macOS only): {INPUT_NAME} "
                   f"{metadata['input']['shape']} float32 -> {', '.join(expected)} float32; {sum(operations.values())} ops ({ops}, ...)")
+
+
+def _const_values(operation) -> np.ndarray | None:
+    """The values of a Core ML ``const`` operation held in the program itself (small tensors), or None."""
+    from coremltools.proto import MIL_pb2
+
+    value = operation.attributes["val"]
+    if not value.immediateValue.HasField("tensor"):
+        return None
+    tensor = value.immediateValue.tensor
+    if tensor.floats.values:
+        return np.asarray(tensor.floats.values, np.float32)
+    if tensor.bytes.values and value.type.tensorType.dataType == MIL_pb2.DataType.FLOAT16:
+        return np.frombuffer(tensor.bytes.values, np.float16).astype(np.float32)
+    return None
+
+
+def _normalisation_problem(operations: list, input_name: str, metadata: dict) -> str | None:
+    """Whether the program normalises its input as the model card says, first thing: from the input
+    (through casts and transposes) a ``sub`` of 255 mean and a ``mul`` by 1 / (255 std), as
+    :class:`edgeseg.inference.torch_module.PixelsToProbabilities` computes it. A file exported
+    without that layer runs and has every other operation, so only its constants tell."""
+    preprocessing = metadata["preprocessing"]
+    mean = 255.0 * np.asarray(preprocessing["mean"], np.float32)
+    scale = 1.0 / (255.0 * np.asarray(preprocessing["std"], np.float32))
+    consts = {op.outputs[0].name: _const_values(op) for op in operations if op.type == "const"}
+    consumers: dict[str, list] = {}
+    for op in operations:
+        for argument in op.inputs.values():
+            for item in argument.arguments:
+                consumers.setdefault(item.name, []).append(op)
+    name = input_name
+    while len(consumers.get(name, [])) == 1 and consumers[name][0].type in ("cast", "transpose"):
+        name = consumers[name][0].outputs[0].name
+
+    def holds(op, expected: np.ndarray) -> bool:
+        values = [consts.get(item.name) for argument in op.inputs.values() for item in argument.arguments]
+        return any(v is not None and v.size == expected.size and np.allclose(v.ravel(), expected, rtol=2e-3) for v in values)
+
+    subtract = next((op for op in consumers.get(name, []) if op.type == "sub" and holds(op, mean)), None)
+    multiply = next((op for op in consumers.get(subtract.outputs[0].name, []) if op.type == "mul" and holds(op, scale)), None) if subtract else None
+    if multiply is None:
+        return (f"the input is not normalised as the card says ((x - {np.round(mean, 2).tolist()}) * "
+                f"{np.round(scale, 5).tolist()}, first thing); was the model exported without its normalisation?")
+    return None
