@@ -4,7 +4,8 @@ against the PyTorch model it came from (:func:`edgeseg.inference.parity.compare`
 where the images allow, and said so where they do not).
 
 Core ML cannot run on Linux; there its spec is checked instead (input and output names, shapes
-and dtypes, and the operations of the ML Program).
+and dtypes, the operations of the ML Program, and the card's normalisation in its first
+constants).
 """
 
 from __future__ import annotations
