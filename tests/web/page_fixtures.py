@@ -70,7 +70,14 @@ def bad_inputs(folder: Path, photograph: Path) -> dict[str, Path]:
     landscape = np.where(rows < height * 0.55, sky, field).astype(np.uint8)  # BGR: a blue sky over a green field
     cv2.circle(landscape, (900, 200), 70, (120, 230, 250), -1)
     cv2.imwrite(str(paths["not a fundus"]), landscape)
-    cv2.imwrite(str(paths["49 megapixels"]), cv2.resize(image, (8576, 5712), interpolation=cv2.INTER_LINEAR), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    # 8576x5712 with the retina's shape kept (a square synthetic photograph stretched to 3:2 would be an
+    # ellipse, which the image-quality gate rightly stops): enlarged, then framed in black
+    scale = min(8576 / image.shape[1], 5712 / image.shape[0])
+    enlarged = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)), interpolation=cv2.INTER_LINEAR)
+    big = np.zeros((5712, 8576, 3), np.uint8)
+    top, left = (5712 - enlarged.shape[0]) // 2, (8576 - enlarged.shape[1]) // 2
+    big[top:top + enlarged.shape[0], left:left + enlarged.shape[1]] = enlarged
+    cv2.imwrite(str(paths["49 megapixels"]), big, [cv2.IMWRITE_JPEG_QUALITY, 85])
     return paths
 
 
