@@ -16,6 +16,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from edgeseg.data.quality import QualityGate
@@ -48,9 +49,10 @@ class ModelInfo:
     outputs: tuple[str, ...] = (LESION_OUTPUT,)
     card: dict = field(default_factory=dict, repr=False)
 
-    @property
+    @cached_property
     def quality_gate(self) -> QualityGate | None:
-        """The image-quality gate the card or metadata carries (``quality_gate``), or None."""
+        """The image-quality gate the card or metadata carries (``quality_gate``), or None; read
+        once per model (``predict`` asks for every photograph)."""
         bounds = self.card.get("quality_gate")
         return QualityGate.from_dict(bounds) if bounds else None
 
