@@ -12,6 +12,11 @@ research-use notice. Writes the card beside it as JSON too, for reading without 
 Without ``--run``, only the shipped card's test figures are replaced by ``--results`` (the
 weights stay as they are): for a change of the test protocol, not of the model.
 
+With ``--grader FILE`` (``grader.json`` of ``experiments/findings_grader.py``), only the shipped
+card's grader on the findings is replaced, the same way::
+
+    python experiments/ship_default.py --grader runs/findings-grader/grader.json --data data/idrid1440
+
 With ``--quality-gate FILE`` (``thresholds.json`` of ``experiments/quality_thresholds.py``), only
 the shipped card's image-quality gate is replaced (weights and figures stay)::
 
@@ -54,7 +59,19 @@ def main() -> None:
     parser.add_argument("--command", action="append", default=[], help="a command that reproduces the model (repeatable)")
     parser.add_argument("--out", type=Path, default=TARGET)
     parser.add_argument("--quality-gate", type=Path, help="thresholds.json of experiments/quality_thresholds.py: set the card's gate")
+    parser.add_argument("--grader", type=Path, help="grader.json of experiments/findings_grader.py: set the card's grader")
     args = parser.parse_args()
+    if args.grader:
+        from edgeseg.screening.grader import Grader
+
+        data = json.loads(args.grader.read_text())
+        Grader.from_dict(data["grader"], str(args.grader))  # refuse a malformed grader before anything is written
+        model, card = load_model(args.out)
+        card["grader"] = data["grader"]
+        card["grader_selection"] = data["selection"]
+        write(args.out, model, card)
+        write_onnx_twin(args.out, args.data)
+        return
     if args.quality_gate:
         from edgeseg.data.quality import QualityGate
 

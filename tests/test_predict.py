@@ -267,3 +267,32 @@ def test_blank_frames_and_thumbnails_get_their_own_messages(photo, tmp_path, cap
     Image.fromarray(frames[name]).save(path)
     assert main(["predict", str(path), "--model", str(tmp_path / "none.onnx"), "--out", str(tmp_path / "o")]) == 1
     assert f"{path}: {message}" in capsys.readouterr().err
+
+
+def test_a_lesion_model_whose_card_carries_a_grader_gives_a_verdict_with_its_findings(tiny_run, photo, tmp_path, capsys):
+    """The grader on the findings (issue #28): `predict` writes dr_grade, dme_risk, referable_prob,
+    the findings in words and the disc and fovea, and prints them with "research use only"; the
+    same model without a grader gives the findings and no verdict."""
+    from edgeseg.checkpoint import load_model, save_model
+    from edgeseg.screening.grader import FEATURES
+
+    features = list(FEATURES)
+    head = lambda classes, bias: {"coef": [[0.0] * len(features)] * classes, "intercept": bias}  # noqa: E731
+    grader = {"features": features, "dr": head(5, [0.0, 0.0, 3.0, 0.0, 0.0]),
+              "dme": {"presence": head(1, [-4.0]), "near_dd": 1.0, "min_area": 0.0},
+              "referable": head(1, [2.0]), "referable_threshold": 0.5}
+    model, card = load_model(tiny_run / "best.safetensors")
+    graded = save_model(tmp_path / "graded.safetensors", model, {**card, "grader": grader})
+    out = tmp_path / "out"
+    assert main(["predict", str(photo), "--model", str(graded), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((out / "photo.json").read_text())
+    assert (summary["dr_grade"], summary["dme_risk"]) == (2, 0) and summary["referable_prob"] == pytest.approx(1 / (1 + np.exp(-2.0)))
+    assert summary["verdict"]["refer"] is True and summary["verdict"]["source"] == "grader on the findings"
+    findings = summary["findings"]
+    assert findings["words"] and findings["optic_disc"]["diameter_px"] > 0 and set(findings["fovea"]) == {"x", "y"}
+    assert "DR grade 2 (moderate NPDR)" in printed and "research use only" in printed and "findings: " in printed
+    plain = tmp_path / "plain"
+    assert main(["predict", str(photo), "--model", str(tiny_run / "best.safetensors"), "--out", str(plain)]) == 0
+    summary = json.loads((plain / "photo.json").read_text())
+    assert "verdict" not in summary and "dr_grade" not in summary and summary["findings"]["words"]

@@ -63,8 +63,10 @@ def run_predict(args: argparse.Namespace) -> int:
         if "lesions" not in summary:
             rows.append([name, *("-" for _ in info.lesions), "-"])
             return
-        if "verdict" in summary:  # one line per photograph for a model that grades
-            tqdm.write(f"{Path(summary['image']).name}: " + "; ".join(verdict_lines(summary["verdict"])) + " (research use only)")
+        if "verdict" in summary:  # the verdict and the findings that explain it, one line each
+            tqdm.write(f"{name}: " + "; ".join(verdict_lines(summary["verdict"])) + " (research use only)")
+        if summary.get("findings"):
+            tqdm.write(f"{name}: findings: " + "; ".join(summary["findings"]["words"]))
         lesions = summary["lesions"]
         rows.append([name + (" (ungradable)" if not summary["gradable"] else ""),
                      *(f"{lesions[name]['area_share_of_fov'] * 100:.3f}% / {lesions[name]['components']}" for name in info.lesions),

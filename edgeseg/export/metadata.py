@@ -66,6 +66,7 @@ def build_metadata(card: dict, source: str, target: str, precision: str, layout:
         "preprocessing": preprocessing.as_dict(),
         "thresholds": {lesion: float(metrics.get("thresholds", {}).get(lesion, 0.5)) for lesion in lesions},
         **({"quality_gate": card["quality_gate"]} if card.get("quality_gate") else {}),
+        **({"grader": card["grader"]} if card.get("grader") else {}),
         "source": {
             "file": source,
             "recipe": card.get("recipe"),

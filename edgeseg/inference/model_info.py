@@ -25,6 +25,7 @@ from edgeseg.inference.formats import Format, format_of
 from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.model_file import read_card_header, resolve_model_file
 from edgeseg.outputs import LESION_OUTPUT, output_names
+from edgeseg.screening.grader import Grader
 
 METADATA_KEY = "edgeseg"
 TFLITE_MEMBER = "edgeseg_metadata.json"
@@ -55,6 +56,12 @@ class ModelInfo:
         once per model (``predict`` asks for every photograph)."""
         bounds = self.card.get("quality_gate")
         return QualityGate.from_dict(bounds) if bounds else None
+
+    @cached_property
+    def grader(self) -> Grader | None:
+        """The grader on the findings the card or metadata carries (``grader``), or None."""
+        data = self.card.get("grader")
+        return Grader.from_dict(data, str(self.path)) if data else None
 
     @property
     def stem(self) -> str:

@@ -178,6 +178,18 @@ class Preprocessing:
         full[box.y0 : box.y1, box.x0 : box.x1] = self.to_box(square_map, geometry)
         return full
 
+    def point_to_image(self, x: float, y: float, geometry: SquareGeometry) -> tuple[float, float]:
+        """A point of the model's square (pixel centres at integers) on the photograph's pixels."""
+        box = geometry.box
+        if not self.pad_square:
+            return (box.x0 + (x + 0.5) * box.width / self.size - 0.5, box.y0 + (y + 0.5) * box.height / self.size - 0.5)
+        scale = geometry.side / self.size
+        return (box.x0 - geometry.left + (x + 0.5) * scale - 0.5, box.y0 - geometry.top + (y + 0.5) * scale - 0.5)
+
+    def length_to_image(self, length: float, geometry: SquareGeometry) -> float:
+        """A horizontal length on the model's square in photograph pixels."""
+        return length * (geometry.side if self.pad_square else geometry.box.width) / self.size
+
     def maps_to_image(self, maps: np.ndarray, geometry: SquareGeometry) -> np.ndarray:
         """(L, S, S) maps back onto the photograph (L, H, W) float32 (:meth:`to_image` per map)."""
         return np.stack([self.to_image(channel, geometry) for channel in maps]) if len(maps) else np.zeros(

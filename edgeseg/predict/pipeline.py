@@ -10,8 +10,10 @@ Per photograph ``STEM`` (see :mod:`edgeseg.inference.maps` for the map files):
 - ``STEM.json``: the summary (:mod:`edgeseg.predict.summary`), the model, the preprocessing and
   geometry that bring the maps back onto the photograph, the image-quality measures and whether
   the model's gate finds the photograph gradable (:mod:`edgeseg.data.quality`), and for a model
-  that grades the verdict: ``dr_grade`` and ``dme_risk`` (integers), ``referable_prob``
-  (:mod:`edgeseg.predict.verdict`).
+  that grades, or whose card carries a grader on the findings (the embedded default), the verdict:
+  ``dr_grade`` and ``dme_risk`` (integers), ``referable_prob`` (:mod:`edgeseg.predict.verdict`);
+  and the anatomy-aware ``findings`` (the optic disc, the fovea, lesions per quadrant, exudates
+  near the fovea, and the findings in words: :mod:`edgeseg.screening`).
 
 A photograph the gate stops ("retake: blurred") gets ``STEM.json`` only, with its measures and
 reasons and no verdict; with ``force`` also its maps and an overlay marked ungradable.
@@ -35,7 +37,7 @@ from edgeseg.predict.inputs import read_photograph
 from edgeseg.predict.overlay import render_overlay
 from edgeseg.predict.predictor import Prediction, Predictor
 from edgeseg.predict.summary import lesion_masks, summarise
-from edgeseg.predict.verdict import screening_verdict, verdict_lines
+from edgeseg.predict.verdict import findings_record, photograph_findings, screening_verdict, verdict_lines
 
 OVERLAY_QUALITY = 90
 
@@ -77,7 +79,10 @@ def write_outputs(predictor: Predictor, path: Path, image: np.ndarray, predictio
         atomic_write_json(options.out / f"{path.stem}.json", summary)
         return summary
     masks, maxima = lesion_masks(prediction, predictor.thresholds)
-    verdict = None if retake else screening_verdict(prediction.outputs, predictor.info)
+    measured = summarise(prediction, predictor.thresholds, masks, maxima)
+    findings = None if retake else photograph_findings(prediction, predictor.thresholds)
+    verdict = None if retake else screening_verdict(prediction.outputs, predictor.info, findings, measured["lesions"])
+    record = findings_record(findings, prediction, measured["lesions"]) if findings else None
     summary = {
         "image": str(path),
         "size": [int(image.shape[1]), int(image.shape[0])],
@@ -91,7 +96,8 @@ def write_outputs(predictor: Predictor, path: Path, image: np.ndarray, predictio
         "quality": measures.as_dict(),
         **({"dr_grade": verdict["dr_grade"], "dme_risk": verdict["dme_risk"], "referable_prob": verdict["referable_prob"],
             "verdict": verdict} if verdict else {}),
-        **summarise(prediction, predictor.thresholds, masks, maxima),
+        **({"findings": record} if record else {}),
+        **measured,
         "maps": {"resolution": "image" if options.full_maps else "model", "bits": options.map_bits} if options.maps else None,
         "preprocessing": prediction.preprocessing.as_dict(),
         "geometry": prediction.geometry.as_dict(),
@@ -101,8 +107,8 @@ def write_outputs(predictor: Predictor, path: Path, image: np.ndarray, predictio
         for index, lesion in enumerate(prediction.lesions):
             values = prediction.full_map(index) if options.full_maps else prediction.square_maps[index]
             atomic_write_bytes(out / f"{stem}_{lesion}.png", encode_png(quantize_probabilities(values, options.map_bits)))
-    lines = [f"UNGRADABLE, retake: {', '.join(retake)}"] if retake else verdict_lines(verdict) if verdict else ()
-    overlay = render_overlay(image, prediction.lesions, masks, lines, in_place=True)
+    lines = [f"UNGRADABLE, retake: {', '.join(retake)}"] if retake else [*(verdict_lines(verdict) if verdict else ()), *(record["words"] if record else ())]
+    overlay = render_overlay(image, prediction.lesions, masks, lines, in_place=True, anatomy=record)
     ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, OVERLAY_QUALITY])
     atomic_write_bytes(out / f"{stem}_overlay.jpg", jpeg.tobytes())
     atomic_write_json(out / f"{stem}.json", summary)

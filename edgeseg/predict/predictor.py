@@ -21,7 +21,8 @@ from edgeseg.inference.runners import open_runner
 class Prediction:
     """One photograph's prediction: the lesion probabilities (L, S, S) at the model's resolution,
     the geometry that maps them onto the photograph, its field of view, every other output of
-    the model by name, and the seconds the network took."""
+    the model by name, the seconds the network took, and the model's input square (S, S, 3)
+    uint8, which the anatomy locator reads."""
 
     lesions: tuple[str, ...]
     square_maps: np.ndarray
@@ -30,6 +31,7 @@ class Prediction:
     field_of_view: FieldOfView
     outputs: dict[str, np.ndarray]
     seconds: float
+    square: np.ndarray
 
     def full_map(self, index: int) -> np.ndarray:
         """Lesion ``index``'s probabilities at the photograph's resolution (H, W) float32."""
@@ -61,4 +63,5 @@ class Predictor:
         outputs = self.runner(prepared.square)
         seconds = time.perf_counter() - start
         maps = outputs.pop(LESION_OUTPUT)
-        return Prediction(self.lesions, maps, prepared.geometry, self.preprocessing, prepared.field_of_view, outputs, seconds)
+        return Prediction(self.lesions, maps, prepared.geometry, self.preprocessing, prepared.field_of_view, outputs, seconds,
+                          prepared.square)

@@ -3,6 +3,8 @@ one serialisation of the input contract that the card and the metadata share."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from edgeseg.checkpoint import load_model, read_card
@@ -37,3 +39,17 @@ def test_metadata_holds_the_cards_preprocessing_record(tiny_model_file):
         assert Preprocessing.from_dict(metadata["preprocessing"]) == contract
         assert metadata["preprocessing"] == contract.as_dict()
         assert metadata["preprocessing"]["clahe"] == {"enabled": clahe, "clip_limit": 2.0, "tile_grid": 8, "channel": "L of CIE Lab (OpenCV)"}
+
+
+def test_metadata_carries_the_cards_grader_and_quality_gate(tiny_model_file):
+    """Every export carries the card's grader on the findings (issue #28) and its quality gate, so
+    that the page and the Android library grade as `edgeseg predict` does; a card without them
+    gives metadata without them."""
+    import json
+
+    card = read_card(tiny_model_file)
+    assert "grader" not in build_metadata(card, "x", "onnx", "fp32", "nchw", 64)
+    grader = json.loads((Path(__file__).resolve().parents[2] / "experiments" / "results-findings" / "grader.json").read_text())["grader"]
+    card |= {"grader": grader, "quality_gate": {"sharpness": {"min": 0.1}}}
+    metadata = build_metadata(card, "x", "onnx", "fp32", "nchw", 64)
+    assert metadata["grader"] == grader and metadata["quality_gate"] == {"sharpness": {"min": 0.1}}
