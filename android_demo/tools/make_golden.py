@@ -493,6 +493,106 @@ def write_quality(folder: Path) -> None:
     })
 
 
+FINDINGS_CASES = (
+    # (name, about, synthetic seed, mirrored, exudate distance in DD from the located fovea)
+    ("near", "exudates 0.5 DD from the fovea (DME risk 2 by location), haemorrhages in four quadrants", 3, False, 0.5),
+    ("far", "a left eye (mirrored), its disc cut by the frame above and below (padding at the top of the square): "
+            "exudates 2 and 3 DD from the fovea (DME risk 1 by location)", 5, True, 3.0),
+)
+
+
+def findings_maps(anatomy, exudate_dd: float) -> np.ndarray:
+    """(L, SIZE, SIZE) float32 maps with round spots placed from the located anatomy: exudates at
+    ``exudate_dd`` DD from the fovea, a haemorrhage in each quadrant (two in one), microaneurysms."""
+    maps = np.zeros((len(LESIONS), SIZE, SIZE), np.float32)
+    spots = {"EX": [(exudate_dd, 2.2, 0.9), (2.0, 4.4, 0.8)],  # the second straddles the 2-DD circle
+             "HE": [(1.4, 0.6, 0.8), (1.4, 2.2, 0.7), (1.3, 3.7, 0.9), (1.5, 5.3, 0.6), (0.9, 5.3, 0.95)],
+             "MA": [(0.8, 1.0, 0.5), (1.2, 4.0, 0.35)], "SE": []}
+    for lesion, points in spots.items():
+        for distance, angle, peak in points:
+            x = anatomy.fovea_x + distance * anatomy.disc_diameter * np.cos(angle)
+            y = anatomy.fovea_y + distance * anatomy.disc_diameter * np.sin(angle)
+            cv2.circle(maps[LESIONS.index(lesion)], (int(round(x)), int(round(y))), 1, float(peak), -1)
+    return maps
+
+
+def golden_grader(dme_by_location: bool, features: tuple[str, ...]) -> dict:
+    """A grader with seeded coefficients, as its data (the DME head by location or softmax)."""
+    from edgeseg.screening.grader import DmeByLocation, Grader, Head
+
+    rng = np.random.default_rng(20261206 + dme_by_location)
+    head = lambda classes: Head(rng.normal(0, 0.4, (classes, len(features))), rng.normal(0, 0.5, classes))  # noqa: E731
+    dme = DmeByLocation(head(1), 1.0, 1e-4) if dme_by_location else head(3)
+    return Grader(features, head(5), dme, head(1), 0.4).as_dict()
+
+
+def write_findings(folder: Path) -> None:
+    """``findings/``: synthetic photographs (PNG), lesion maps placed from the anatomy Python
+    locates on their model squares (float32 gz), and ``cases.json``: the square's field of view,
+    the disc and fovea, the findings, their words, the features and two graders' outputs."""
+    from edgeseg.predict.predictor import Prediction
+    from edgeseg.predict.summary import lesion_masks, summarise
+    from edgeseg.predict.verdict import findings_record, photograph_findings, square_field
+    from edgeseg.screening import anatomy as anatomy_module
+    from edgeseg.screening.anatomy import locate_anatomy
+    from edgeseg.screening.findings import NEAR_DD, QUADRANT_LESIONS, QUADRANTS
+    from edgeseg.screening.grader import FEATURES, Grader, feature_vector
+    from edgeseg.screening.words import finding_words
+
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = metadata()
+    preprocessing = Preprocessing.from_dict(meta["preprocessing"] | {"clahe": meta["preprocessing"]["clahe"]["enabled"]})
+    graders = {name: golden_grader(name == "by_location", tuple(FEATURES)) for name in ("by_location", "softmax")}
+    cases = []
+    for name, about, seed, mirrored, exudate_dd in FINDINGS_CASES:
+        image = make_fundus((300, 400), seed=seed, lesion_counts={lesion: 0 for lesion in LESIONS}).image
+        image = np.ascontiguousarray(image[40:265, ::-1]) if mirrored else image
+        prepared = preprocessing.prepare(image)
+        empty = Prediction(LESIONS, np.zeros((len(LESIONS), SIZE, SIZE), np.float32), prepared.geometry, preprocessing,
+                           prepared.field_of_view, {}, 0.0, prepared.square)
+        anatomy = locate_anatomy(prepared.square, square_field(empty))
+        maps = findings_maps(anatomy, exudate_dd)
+        prediction = Prediction(LESIONS, maps, prepared.geometry, preprocessing, prepared.field_of_view, {}, 0.0, prepared.square)
+        findings = photograph_findings(prediction, THRESHOLDS)
+        summary = summarise(prediction, THRESHOLDS, *lesion_masks(prediction, THRESHOLDS))["lesions"]
+        write_png(folder / f"{name}.png", image)
+        write_floats_gz(folder / f"{name}_maps_f32.bin.gz", maps)
+        field = square_field(prediction)
+        cases.append({
+            "name": name, "about": about, "image": f"{name}.png", "maps": f"{name}_maps_f32.bin.gz",
+            "field_pixels": int(field.sum()), "field_rows": [int(v) for v in field.sum(axis=1)],
+            "anatomy": {"disc_x": anatomy.disc_x, "disc_y": anatomy.disc_y, "disc_diameter": anatomy.disc_diameter,
+                        "fovea_x": anatomy.fovea_x, "fovea_y": anatomy.fovea_y},
+            "lesions": {lesion: {"components": count.components, "area_share": count.area_share, "max_probability": count.max_probability}
+                        for lesion, count in findings.lesions.items()},
+            "per_quadrant": findings.per_quadrant, "exudate_distance_dd": findings.exudate_distance_dd,
+            "exudates_within_dd": {f"{dd:g}": share for dd, share in findings.exudates_within_dd.items()},
+            "summary": {lesion: {key: entry[key] for key in ("area_share_of_fov", "components", "max_probability")}
+                        for lesion, entry in summary.items()},
+            "words": finding_words(findings, summary),
+            "record": {key: findings_record(findings, prediction, summary)[key] for key in ("optic_disc", "fovea")},  # rounded to 0.1 px
+            "features": dict(zip(FEATURES, feature_vector(findings, summary, tuple(FEATURES)).tolist())),
+            "graded": {grader: {key: np.asarray(value).tolist() for key, value in Grader.from_dict(data).grade(findings, summary).items()}
+                       for grader, data in graders.items()},
+        })
+    if cases[0]["exudate_distance_dd"] > 1.0 or cases[1]["exudate_distance_dd"] <= 1.0:
+        raise AssertionError("findings golden: the near case must put exudates within 1 DD, the far case beyond")
+    write_json(folder / "cases.json", {
+        "about": "edgeseg.screening on synthetic photographs through the golden metadata's preprocessing (metadata.json): "
+                 "square_field, locate_anatomy, find_findings, finding_words, feature_vector and Grader.grade",
+        "metadata": "metadata.json",
+        "thresholds": THRESHOLDS,
+        "constants": {"disc_diameter_share": anatomy_module.DISC_DIAMETER_SHARE, "disc_inner": anatomy_module.DISC_INNER,
+                      "disc_outer": anatomy_module.DISC_OUTER, "fovea_distance": anatomy_module.FOVEA_DISTANCE,
+                      "fovea_drop": anatomy_module.FOVEA_DROP, "fovea_search": anatomy_module.FOVEA_SEARCH,
+                      "min_field_share": anatomy_module.MIN_FIELD_SHARE, "quadrants": list(QUADRANTS),
+                      "quadrant_lesions": list(QUADRANT_LESIONS), "near_dd": list(NEAR_DD)},
+        "feature_names": list(FEATURES),
+        "graders": graders,
+        "cases": cases,
+    })
+
+
 def write_floats_gz(path: Path, array: np.ndarray) -> None:
     """``array`` as gzip-compressed float32 little-endian, C order (no time stamp: reruns are equal)."""
     path.write_bytes(gzip.compress(np.ascontiguousarray(array).astype("<f4").tobytes(), mtime=0))
@@ -520,6 +620,7 @@ def main(folder: Path = DEFAULT_FOLDER) -> Path:
     write_opencv_cases(folder / "opencv")
     write_screening(folder, meta)
     write_quality(folder / "quality")
+    write_findings(folder / "findings")
     return folder
 
 

@@ -7,6 +7,8 @@
  * here: the worker calls it, and node's tests can too.
  */
 import { fieldOfViewLookup, fundusProblem, retinaTooSmall } from './fundus/fov.js';
+import { findFindings, findingsRecord, locateAnatomy, squareField } from './fundus/findings.js';
+import { findingsVerdict } from './fundus/grader.js';
 import { gradingVerdict } from './fundus/grading.js';
 import { measureQuality, qualityGate, qualityReasons, retakeMessage, roundedMeasures } from './fundus/quality.js';
 import { outputToMaps, Preprocessing, squareToInput } from './fundus/preprocessing.js';
@@ -103,11 +105,17 @@ export async function analysePhotograph(image, name, spec, metadata, engine, pro
   const maps = outputToMaps(outputs[spec.outputName], size, spec.lesions.length, spec.outputLayout);
   const fieldOfView = fieldOfViewLookup(image, small, mask, scale);
   const { summary, masks } = photographSummary(maps, size, squareLookup, metadata, fieldOfView.pixels);
-  const verdict = gradingVerdict(metadata, outputs);
+  progress('locating the optic disc and the fovea');
+  const field = squareField(squareLookup, size, spec.preprocessing.padSquare);
+  const thresholds = Object.fromEntries(metadata.lesions.map((lesion) => [lesion, Number(metadata.thresholds?.[lesion] ?? 0.5)]));
+  const findings = findFindings(maps, metadata.lesions, thresholds, field, locateAnatomy(modelSquare, field), size);
+  const verdict = gradingVerdict(metadata, outputs) ?? findingsVerdict(metadata, findings, summary.lesions);
+  const record = findingsRecord(findings, squareLookup, size, summary.lesions, spec.preprocessing.padSquare);
   const finished = performance.now();
   return {
-    summary: { image: name, size: [image.width, image.height], notice: metadata.notice, ...quality, ...summary },
+    summary: { image: name, size: [image.width, image.height], notice: metadata.notice, ...quality, ...summary, findings: record },
     verdict,
+    findings: record,
     masks,
     geometry: squareLookup,
     fieldOfView,

@@ -104,7 +104,32 @@ function drawOverlay() {
   });
   ui.canvas.width = display.width;
   ui.canvas.height = display.height;
-  ui.canvas.getContext('2d').putImageData(new ImageData(pixels, display.width, display.height), 0, 0);
+  const context = ui.canvas.getContext('2d');
+  context.putImageData(new ImageData(pixels, display.width, display.height), 0, 0);
+  drawAnatomy(context, current.findings, display.width / current.summary.size[0]);
+}
+
+/** The optic disc, the fovea and the circle one disc diameter around it, as `edgeseg predict` draws them. */
+function drawAnatomy(context, findings, scale) {
+  const disc = findings?.optic_disc;
+  const fovea = findings?.fovea;
+  if (!disc || !fovea) return;
+  const diameter = disc.diameter_px * scale;
+  context.strokeStyle = 'rgb(255, 255, 160)';
+  context.lineWidth = Math.max(1, context.canvas.width / 800);
+  context.beginPath();
+  context.arc(disc.x * scale, disc.y * scale, diameter / 2, 0, 2 * Math.PI);
+  context.stroke();
+  context.beginPath();
+  context.arc(fovea.x * scale, fovea.y * scale, diameter, 0, 2 * Math.PI);
+  context.stroke();
+  const arm = diameter / 6;
+  context.beginPath();
+  context.moveTo(fovea.x * scale - arm, fovea.y * scale);
+  context.lineTo(fovea.x * scale + arm, fovea.y * scale);
+  context.moveTo(fovea.x * scale, fovea.y * scale - arm);
+  context.lineTo(fovea.x * scale, fovea.y * scale + arm);
+  context.stroke();
 }
 
 function cell(row, text, className = '') {
@@ -145,7 +170,7 @@ function showResult(result) {
     cell(row, entry.threshold.toFixed(3), 'number');
     ui.summary.appendChild(row);
   });
-  showVerdict(result.verdict);
+  showVerdict(result.verdict, result.findings?.words ?? []);
   const t = result.timings;
   ui.timing.textContent = `${result.summary.size.join('x')} photograph, field of view ${fov.toLocaleString('en')} px. `
     + `Decoding ${t.decode_ms.toFixed(0)} ms, preprocessing ${t.preprocessing_ms.toFixed(0)} ms, model ${t.inference_ms.toFixed(0)} ms, `
@@ -154,22 +179,23 @@ function showResult(result) {
   ui.result.hidden = false;
 }
 
-function showVerdict(verdict) {
+function showVerdict(verdict, words) {
   ui.verdict.replaceChildren();
-  ui.verdict.hidden = !verdict;
-  if (!verdict) return;
+  ui.verdict.hidden = !verdict && words.length === 0;
   const line = (text, className = '') => {
     const p = document.createElement('p');
     p.textContent = text;
     if (className) p.className = className;
     ui.verdict.appendChild(p);
   };
-  if (verdict.referable) {
+  if (verdict?.referable) {
     const { referable, probability } = verdict.referable;
     line(`${referable ? 'Refer' : 'No referable retinopathy'} (probability of referable disease ${(probability * 100).toFixed(0)} %)`, referable ? 'referable' : 'not-referable');
   }
-  if (verdict.dr) line(`Diabetic retinopathy: grade ${verdict.dr.grade}, ${verdict.dr.label} (${(verdict.dr.probability * 100).toFixed(0)} %)`);
-  if (verdict.dme) line(`Macular oedema: grade ${verdict.dme.grade}, ${verdict.dme.label} (${(verdict.dme.probability * 100).toFixed(0)} %)`);
+  if (verdict?.dr) line(`Diabetic retinopathy: grade ${verdict.dr.grade}, ${verdict.dr.label} (${(verdict.dr.probability * 100).toFixed(0)} %)`);
+  if (verdict?.dme) line(`Macular oedema: grade ${verdict.dme.grade}, ${verdict.dme.label} (${(verdict.dme.probability * 100).toFixed(0)} %)`);
+  if (words.length) line(`Findings: ${words.join('; ')}`, 'findings');
+  if (verdict) line('Research use only: not a diagnosis.', 'notice');
 }
 
 async function analyse(file) {
@@ -212,7 +238,7 @@ startWorker();
 window.edgesegPage = {
   ready,
   analyse,
-  get result() { return current && { summary: current.summary, verdict: current.verdict, timings: current.timings }; },
+  get result() { return current && { summary: current.summary, verdict: current.verdict, findings: current.findings, timings: current.timings }; },
   masks: () => ask({ type: 'masks' }),
   bench: (runs = 10) => ask({ type: 'bench', runs }),
 };

@@ -106,7 +106,7 @@ async function analyse({ id, file }) {
     const display = await displayLayers(bitmap, result);
     state.last = { ...result, image: { width: image.width, height: image.height } };
     const transfer = [display.photo.buffer, ...Object.values(display.masks).map((mask) => mask.buffer)];
-    self.postMessage({ type: 'result', id, summary: result.summary, verdict: result.verdict, timings: { decode_ms, ...result.timings }, display }, transfer);
+    self.postMessage({ type: 'result', id, summary: result.summary, verdict: result.verdict, findings: result.findings, timings: { decode_ms, ...result.timings }, display }, transfer);
   } finally {
     bitmap.close();
   }

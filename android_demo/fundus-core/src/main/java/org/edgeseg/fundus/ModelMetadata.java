@@ -43,6 +43,7 @@ public final class ModelMetadata {
     private final List<ModelOutput> outputs;
     private final double referableThreshold;
     private final String referableDefinition;
+    private final Grader grader;
 
     private ModelMetadata(Map<String, Object> json) {
         if (!FORMAT.equals(json.get("format"))) {
@@ -86,6 +87,15 @@ public final class ModelMetadata {
         referableThreshold = grading.get("referable_threshold") == null
                 ? DEFAULT_REFERABLE_THRESHOLD : number(grading, "referable_threshold").doubleValue();
         referableDefinition = grading.get("referable_definition") == null ? "" : string(grading, "referable_definition");
+        grader = json.get("grader") == null ? null : new Grader(object(json, "grader"));
+    }
+
+    /**
+     * The grader on the findings a lesion model carries ({@code grader}, {@code edgeseg/screening/grader.py}),
+     * or null: with it, {@link Findings} and the lesion summary give the screening verdict.
+     */
+    public Grader grader() {
+        return grader;
     }
 
     /** The {@code outputs} list, or the single {@code output} of a file exported before it existed. */

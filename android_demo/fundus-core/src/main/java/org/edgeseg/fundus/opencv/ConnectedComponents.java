@@ -97,6 +97,11 @@ public final class ConnectedComponents {
     }
 
     /** The number of components, background excluded ({@code connectedComponents(...)[0] - 1}). */
+    /** The label of pixel {@code index} (row-major); 0 for the background. */
+    public int labelAt(int index) {
+        return labels[index];
+    }
+
     public int count() {
         return areas.length - 1;
     }
