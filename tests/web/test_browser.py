@@ -103,6 +103,24 @@ def test_masks_agree_with_edgeseg_predict(visits: dict) -> None:
     assert min(agreements.values()) >= PORT_AGREEMENT, f"{visits['described']}: agreement on the field of view {agreements}"
 
 
+def test_the_page_gives_predicts_verdict_and_findings(visits: dict) -> None:
+    """Issue #28: the embedded default carries a grader, and the page grades the photograph's
+    findings as `edgeseg predict` does: the same DR grade, DME risk and advice, the disc and
+    fovea within a pixel of the photograph, the same findings in words."""
+    result = visits["online"]["photos"][0]["result"]
+    summary = json.loads((visits["reference"] / f"{Path(visits['photograph']).stem}.json").read_text())
+    verdict, expected = result["verdict"], summary["verdict"]
+    assert verdict is not None, "the page gave no verdict for a model whose metadata carries a grader"
+    assert (verdict["dr"]["grade"], verdict["dme"]["grade"]) == (expected["dr_grade"], expected["dme_risk"])
+    assert verdict["referable"]["referable"] == expected["refer"]
+    assert abs(verdict["referable"]["probability"] - expected["referable_prob"]) < 1e-3
+    findings, reference = result["findings"], summary["findings"]
+    for part in ("optic_disc", "fovea"):
+        for key in reference[part]:
+            assert abs(findings[part][key] - reference[part][key]) <= 1.0, (part, key, findings[part], reference[part])
+    assert findings["words"] == reference["words"]
+
+
 def test_page_requests_only_its_own_files(visits: dict) -> None:
     origin = visits["url"].rstrip("/")
     for name in ("online", "offline"):
