@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from edgeseg import __version__
-from edgeseg.cli import bench, data, distill, evaluate, export, models, predict, train, web
+from edgeseg.cli import bench, data, distill, evaluate, export, models, predict, screen, train, web
 from edgeseg.errors import EdgesegError
 
-COMMANDS = (data, models, train, distill, predict, evaluate, export, bench, web)
+COMMANDS = (data, models, train, distill, predict, screen, evaluate, export, bench, web)
 
 
 def build_parser() -> argparse.ArgumentParser:

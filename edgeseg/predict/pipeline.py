@@ -68,16 +68,11 @@ def ungradable_summary(predictor: Predictor, path: Path, image: np.ndarray, meas
     }
 
 
-def write_outputs(predictor: Predictor, path: Path, image: np.ndarray, prediction: Prediction | None, options: PredictOptions,
-                  measures: QualityMeasures, retake: list[str]) -> dict:
-    """Write the maps, the overlay and the summary of one photograph; returns the summary. The
-    overlay is drawn on ``image``, which is not used again. A photograph the quality gate stops
-    (``retake``) gets its summary only, or with ``options.force`` its maps and an overlay marked
-    ungradable, never a verdict."""
-    if prediction is None:
-        summary = ungradable_summary(predictor, path, image, measures, retake)
-        atomic_write_json(options.out / f"{path.stem}.json", summary)
-        return summary
+def photograph_summary(predictor: Predictor, path: Path, image: np.ndarray, prediction: Prediction, measures: QualityMeasures,
+                       retake: list[str]) -> tuple[dict, list[np.ndarray], list[str]]:
+    """The summary of one predicted photograph (the module docstring's ``STEM.json`` without its
+    ``maps`` entry), its lesion masks at the photograph's resolution and the lines the overlay
+    shows: the verdict and the findings, or why the photograph is ungradable."""
     masks, maxima = lesion_masks(prediction, predictor.thresholds)
     measured = summarise(prediction, predictor.thresholds, masks, maxima)
     findings = None if retake else photograph_findings(prediction, predictor.thresholds)
@@ -98,17 +93,31 @@ def write_outputs(predictor: Predictor, path: Path, image: np.ndarray, predictio
             "verdict": verdict} if verdict else {}),
         **({"findings": record} if record else {}),
         **measured,
-        "maps": {"resolution": "image" if options.full_maps else "model", "bits": options.map_bits} if options.maps else None,
         "preprocessing": prediction.preprocessing.as_dict(),
         "geometry": prediction.geometry.as_dict(),
     }
+    lines = [f"UNGRADABLE, retake: {', '.join(retake)}"] if retake else [*(verdict_lines(verdict) if verdict else ()), *(record["words"] if record else ())]
+    return summary, masks, lines
+
+
+def write_outputs(predictor: Predictor, path: Path, image: np.ndarray, prediction: Prediction | None, options: PredictOptions,
+                  measures: QualityMeasures, retake: list[str]) -> dict:
+    """Write the maps, the overlay and the summary of one photograph; returns the summary. The
+    overlay is drawn on ``image``, which is not used again. A photograph the quality gate stops
+    (``retake``) gets its summary only, or with ``options.force`` its maps and an overlay marked
+    ungradable, never a verdict."""
+    if prediction is None:
+        summary = ungradable_summary(predictor, path, image, measures, retake)
+        atomic_write_json(options.out / f"{path.stem}.json", summary)
+        return summary
+    summary, masks, lines = photograph_summary(predictor, path, image, prediction, measures, retake)
+    summary["maps"] = {"resolution": "image" if options.full_maps else "model", "bits": options.map_bits} if options.maps else None
     out, stem = options.out, path.stem
     if options.maps:
         for index, lesion in enumerate(prediction.lesions):
             values = prediction.full_map(index) if options.full_maps else prediction.square_maps[index]
             atomic_write_bytes(out / f"{stem}_{lesion}.png", encode_png(quantize_probabilities(values, options.map_bits)))
-    lines = [f"UNGRADABLE, retake: {', '.join(retake)}"] if retake else [*(verdict_lines(verdict) if verdict else ()), *(record["words"] if record else ())]
-    overlay = render_overlay(image, prediction.lesions, masks, lines, in_place=True, anatomy=record)
+    overlay = render_overlay(image, prediction.lesions, masks, lines, in_place=True, anatomy=summary.get("findings"))
     ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, OVERLAY_QUALITY])
     atomic_write_bytes(out / f"{stem}_overlay.jpg", jpeg.tobytes())
     atomic_write_json(out / f"{stem}.json", summary)

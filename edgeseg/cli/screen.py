@@ -1,0 +1,89 @@
+"""`edgeseg screen`: a screening programme's photographs into one Parquet table, in this process
+or on a Ray cluster, resumable (edgeseg issue #34)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+ENGINES = ("local", "ray")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "screen",
+        help="screen many photographs into one Parquet table (this machine or a Ray cluster; resumable)",
+        description="Screen fundus photographs with the embedded student (or --model) into one table, one row per "
+        "photograph: path, content hash, size, image-quality measures and gate, verdict and findings, per-lesion summary, "
+        "model, timings, and an error column for a photograph that could not be screened. The table is a folder of Parquet "
+        "parts; a second run with the same --out screens only the photographs not yet in it. Research use only.",
+    )
+    parser.add_argument("source", help="a folder of photographs, a glob ('archive/**/*.jpg') or a CSV/Parquet manifest "
+                        "with a 'path' column (its other columns are carried into the table)")
+    parser.add_argument("--out", type=Path, default=Path("screening.parquet"),
+                        help="the table's folder (default ./screening.parquet)")
+    parser.add_argument("--model", "--weights", dest="model", type=Path, metavar="FILE",
+                        help="a .onnx, .tflite, .safetensors model file or run folder (default: the embedded student)")
+    parser.add_argument("--engine", choices=ENGINES, default="local",
+                        help="local (default: this process) or ray (actors on a Ray cluster; pip install \"edgeseg[ray]\")")
+    parser.add_argument("--address", help="the Ray cluster to join (what `ray start --head` prints); default: a local Ray")
+    parser.add_argument("--workers", type=int, help="Ray actors (default: the cluster's CPUs over --threads)")
+    parser.add_argument("--threads", type=int, help="CPU threads of each model runtime (default: its own choice; 1 per Ray actor)")
+    parser.add_argument("--batch", type=int, default=16, help="photographs per batch and per committed part (default 16)")
+    parser.set_defaults(handler=run_screen)
+
+
+def run_screen(args: argparse.Namespace) -> int:
+    import time
+
+    from tqdm import tqdm
+
+    from edgeseg.embedded import default_inference_model
+    from edgeseg.errors import EdgesegError
+    from edgeseg.inference.model_info import read_info
+    from edgeseg.screen.engines import run_in_process, run_on_ray
+    from edgeseg.screen.rows import base_columns, content_hash
+    from edgeseg.screen.sources import collect_photographs
+    from edgeseg.screen.table import ScreenTable, arrow_schema, carried_types
+
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is None:
+        raise EdgesegError('edgeseg screen writes a Parquet table and needs pyarrow: pip install "edgeseg[screen]"')
+    if args.batch < 1 or (args.workers is not None and args.workers < 1):
+        raise EdgesegError("--batch and --workers must be at least 1")
+    if args.address and args.engine != "ray":
+        raise EdgesegError("--address joins a Ray cluster; add --engine ray")
+    photographs = collect_photographs(args.source)
+    info = read_info(args.model or default_inference_model())
+    table = ScreenTable(args.out, arrow_schema(base_columns(info.lesions), carried_types(p.carried for p in photographs)))
+    hashes, unhashed = table.done()
+    if hashes or unhashed:  # only a table with rows needs the photographs' hashes
+        todo = [p for p in photographs if str(p.path) not in unhashed and content_hash(p.path) not in hashes]
+    else:
+        todo = photographs
+    print(f"{len(photographs)} photographs; {len(photographs) - len(todo)} already in {args.out}; screening {len(todo)} "
+          f"with {info.path.name} ({'this process' if args.engine == 'local' else 'Ray'}). Research use only, not a diagnosis.")
+    tally = {"refer": 0, "no referral": 0, "no verdict": 0, "ungradable": 0, "error": 0}
+    bar = tqdm(total=len(todo), desc="screen", unit="img", disable=None, smoothing=0.1)
+
+    def commit(rows: list[dict]) -> None:
+        table.write(rows)
+        for row in rows:
+            kind = ("error" if row.get("error") else "ungradable" if row.get("gradable") is False
+                    else "no verdict" if row.get("refer") is None else "refer" if row["refer"] else "no referral")
+            tally[kind] += 1
+        bar.update(len(rows))
+
+    start = time.perf_counter()
+    if args.engine == "ray":
+        run_on_ray(args.model, args.threads, todo, args.batch, commit, args.address, args.workers)
+    else:
+        run_in_process(args.model, args.threads, todo, args.batch, commit)
+    bar.close()
+    seconds = time.perf_counter() - start
+    rate = len(todo) / seconds if seconds > 0 else 0.0
+    print(f"Screened {len(todo)} photographs in {seconds:.1f} s ({rate:.2f} per second): "
+          + ", ".join(f"{count} {kind}" for kind, count in tally.items()))
+    print(f"Table: {args.out} ({len(table.part_files())} parts; read it with pandas.read_parquet('{args.out}'))")
+    return 0
