@@ -46,6 +46,7 @@ LINES = "ScreeningVerdictGoldenTest.linesEqualPython"
 NON_FINITE = "ScreeningVerdictGoldenTest.nonFiniteGradesAreTheSameError"
 OUTPUTS = "ScreeningMetadataGoldenTest.taskAndOutputsEqualPython"
 GRADING = "ScreeningMetadataGoldenTest.gradingEqualsPython"
+FINDINGS = "FindingsGoldenTest.findingsAndVerdictArePythons"
 
 
 def cases(test: str, *names: str) -> frozenset[str]:
@@ -108,6 +109,21 @@ FAULTS = (
           'list(json, "outputs");', cases(OUTPUTS, "screening_metadata_without_outputs_json")),
     Fault("a file without task taken for a screening model", "ModelMetadata.java",
           ': SEGMENTATION;', ': "screening";', cases(OUTPUTS, "screening_metadata_without_outputs_json")),
+    # The anatomy-aware findings and the grader on them (Findings, Grader; issue #28).
+    Fault("quadrants: nasal and temporal swapped above the fovea", "Findings.java",
+          "return superior ? (nasal ? 1 : 0) : (nasal ? 2 : 3);", "return superior ? (nasal ? 0 : 1) : (nasal ? 2 : 3);",
+          cases(FINDINGS, "near", "far")),
+    Fault("fovea looked for on the disc's far side", "Findings.java",
+          "double temporal = centreX >= discX ? 1.0 : -1.0;", "double temporal = centreX >= discX ? -1.0 : 1.0;",
+          cases(FINDINGS, "near", "far")),
+    Fault("square field without the top padding", "Findings.java",
+          "double y = padSquare ? box.y0() - geometry.padTop() +", "double y = padSquare ? box.y0() +", cases(FINDINGS, "far")),
+    Fault("exudates near the fovea counted within 95 % of the radius", "Findings.java",
+          "near[k] += dd <= NEAR_DD[k] ? 1 : 0;", "near[k] += dd <= 0.95 * NEAR_DD[k] ? 1 : 0;", cases(FINDINGS, "near", "far")),
+    Fault("DME by location: near and far exudates swapped", "Grader.java",
+          "dme[near > 0 && near >= ((Number) dmeHead.get(\"min_area\")).doubleValue() ? 2 : 1] = present;",
+          "dme[near > 0 && near >= ((Number) dmeHead.get(\"min_area\")).doubleValue() ? 1 : 2] = present;",
+          cases(FINDINGS, "near", "far")),
 )
 
 # JUnit 4's text runner lists failures as "1) method[parameter](package.Class)".
