@@ -121,6 +121,16 @@ def test_the_page_gives_predicts_verdict_and_findings(visits: dict) -> None:
     assert findings["words"] == reference["words"]
 
 
+def test_nothing_starts_a_second_analysis_while_one_runs(visits: dict) -> None:
+    """Issue #32: while a photograph is analysed the file input is disabled: it takes no focus, Space
+    opens no file chooser, and the photograph counts one analysis."""
+    photo = visits["online"]["photos"][0]
+    busy = photo["busy_input"]
+    assert busy["state"] == "busy", f"the analysis ended before the check could run: {busy}"
+    assert busy["disabled"] and not busy["focused"] and not busy["file_chooser_opened"], busy
+    assert photo["analyses"] == 1
+
+
 def test_page_requests_only_its_own_files(visits: dict) -> None:
     origin = visits["url"].rstrip("/")
     for name in ("online", "offline"):

@@ -172,7 +172,7 @@ function showResult(result) {
   });
   showVerdict(result.verdict, result.findings?.words ?? []);
   const t = result.timings;
-  ui.timing.textContent = `${result.summary.size.join('x')} photograph, field of view ${fov.toLocaleString('en')} px. `
+  ui.timing.textContent = `${result.summary.image}: ${result.summary.size.join('x')} photograph, field of view ${fov.toLocaleString('en')} px. `
     + `Decoding ${t.decode_ms.toFixed(0)} ms, preprocessing ${t.preprocessing_ms.toFixed(0)} ms, model ${t.inference_ms.toFixed(0)} ms, `
     + `lesion maps ${t.postprocessing_ms.toFixed(0)} ms.`;
   drawOverlay();
@@ -198,12 +198,18 @@ function showVerdict(verdict, words) {
   if (verdict) line('Research use only: not a diagnosis.', 'notice');
 }
 
+let analysing = false;
+
+/** Analyse one photograph; one at a time: the file input is disabled (no click, no keyboard) until it ends. */
 async function analyse(file) {
+  if (analysing) return null;
+  analysing = true;
+  ui.input.disabled = true;
   await ready;
   if (!model) throw new Error('the model is not loaded');
   showError('');
   ui.result.hidden = true;
-  setState('busy', 'Analysing…');
+  setState('busy', `Analysing ${file.name || 'the photograph'}…`);
   try {
     const result = await ask({ type: 'analyse', file });
     if (shown.size === 0) model.metadata.lesions.forEach((lesion) => shown.add(lesion));
@@ -215,6 +221,8 @@ async function analyse(file) {
     showError(error.message);
     throw error;
   } finally {
+    analysing = false;
+    ui.input.disabled = false;
     document.body.dataset.analyses = String(Number(document.body.dataset.analyses ?? 0) + 1);
   }
 }

@@ -57,6 +57,16 @@ try {
     const before = Number(await page.evaluate(() => document.body.dataset.analyses ?? 0));
     const began = Date.now();
     await page.setInputFiles('#photo', photo.path);
+    // While it is analysed, nothing may start a second analysis: not the keyboard (Tab to the
+    // file input, Space), not a click.
+    const busyInput = await page.evaluate(() => {
+      const input = document.getElementById('photo');
+      input.focus();
+      return { disabled: input.disabled, focused: document.activeElement === input, state: document.body.dataset.state };
+    });
+    const chooser = page.waitForEvent('filechooser', { timeout: 1000 }).then(() => true, () => false);
+    await page.keyboard.press('Space');
+    busyInput.file_chooser_opened = await chooser;
     // Ping the main thread while the worker analyses: a frozen page would answer late.
     let slowest = 0;
     let finished = false;
@@ -73,7 +83,8 @@ try {
       message: document.getElementById('error').textContent,
       result: document.body.dataset.state === 'done' ? window.edgesegPage.result : null,
     }));
-    const entry = { path: photo.path, ...outcome, seconds: (Date.now() - began) / 1000, slowest_main_thread_ms: slowest };
+    const entry = { path: photo.path, ...outcome, seconds: (Date.now() - began) / 1000, slowest_main_thread_ms: slowest, busy_input: busyInput,
+      analyses: Number(await page.evaluate(() => document.body.dataset.analyses ?? 0)) - before };
     if (photo.screenshot) await page.screenshot({ path: photo.screenshot, fullPage: true, scale: 'css' });
     if (photo.masks && outcome.state === 'done') entry.masks = await saveMasks(page, photo.masks);
     report.photos.push(entry);
