@@ -35,5 +35,5 @@ def write_bad_files(folder: Path, good: Path) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def small_programme(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], dict[str, Path]]:
     folder = tmp_path_factory.mktemp("programme")
-    photographs = write_photographs(folder, 12)
+    photographs = write_photographs(folder, 6)
     return folder, photographs, write_bad_files(folder, photographs[0])
