@@ -91,16 +91,41 @@ def score_subjects(subjects: list[Subject], samples: list, progress=None) -> dic
     return results
 
 
+def grades_photographs(info) -> bool:
+    """Whether a model gives a verdict: its own grades (a screening model) or a grader on its
+    findings in its card (the embedded default)."""
+    return set(GRADING_OUTPUTS) <= set(info.outputs) or getattr(info, "grader", None) is not None
+
+
+def _verdict(runner, image, field_of_view) -> tuple[int, int, float]:
+    """(DR grade, DME risk, referral probability) of one photograph as `edgeseg predict` gives them."""
+    from edgeseg.outputs import LESION_OUTPUT
+    from edgeseg.predict.predictor import Prediction
+    from edgeseg.predict.summary import lesion_masks, summarise
+    from edgeseg.predict.verdict import photograph_findings, screening_verdict
+
+    info = runner.info
+    prepared = info.preprocessing.prepare(image, field_of_view)
+    outputs = runner(prepared.square)
+    if set(GRADING_OUTPUTS) <= set(outputs):
+        return int(outputs[DR_OUTPUT].argmax()), int(outputs[DME_OUTPUT].argmax()), float(outputs[REFERABLE_OUTPUT].ravel()[0])
+    maps = outputs.pop(LESION_OUTPUT)
+    prediction = Prediction(info.lesions, maps, prepared.geometry, info.preprocessing, prepared.field_of_view, outputs, 0.0, prepared.square)
+    lesions = summarise(prediction, info.thresholds, *lesion_masks(prediction, info.thresholds))["lesions"]
+    verdict = screening_verdict(outputs, info, photograph_findings(prediction, info.thresholds), lesions)
+    return verdict["dr_grade"], verdict["dme_risk"], verdict["referable_prob"]
+
+
 def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tuple[int, int]], leaky: set[str],
                   progress=None) -> dict[str, dict]:
-    """Grading scores of every runnable subject that grades (a screening model), on the graded
-    ``samples``: DR, DME and joint accuracy, kappa, referable ROC AUC (and the same on the
-    leak-free photographs, without the stems in ``leaky``)."""
+    """Grading scores of every runnable subject that gives a verdict (:func:`grades_photographs`),
+    on the graded ``samples``: DR, DME and joint accuracy, kappa, referable ROC AUC (and the same
+    on the leak-free photographs, without the stems in ``leaky``)."""
     from edgeseg.metrics.grading import screening_scores
 
     graders = {}
     for item in subjects:
-        if item.runnable and set(GRADING_OUTPUTS) <= set(item.info.outputs):
+        if item.runnable and grades_photographs(item.info):
             try:
                 graders[item.label] = item.open()
             except Exception:  # reported by score_subjects
@@ -113,9 +138,7 @@ def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tupl
         image = sample.load_image()
         field_of_view = FieldOfView.find(image)
         for label, runner in graders.items():
-            outputs = runner(runner.info.preprocessing.prepare(image, field_of_view).square)
-            predictions[label].append((int(outputs[DR_OUTPUT].argmax()), int(outputs[DME_OUTPUT].argmax()),
-                                       float(outputs[REFERABLE_OUTPUT].ravel()[0])))
+            predictions[label].append(_verdict(runner, image, field_of_view))
     results = {}
     for label, rows in predictions.items():
         truth = [grades[sample.stem] for sample in samples]

@@ -208,13 +208,12 @@ def _grading(subjects: list[Subject], root: Path, options: BenchOptions, progres
     the camera gave them when the manifest names them (what `edgeseg predict` sees)."""
     import dataclasses
 
-    from edgeseg.bench.accuracy import score_grading
+    from edgeseg.bench.accuracy import grades_photographs, score_grading
     from edgeseg.data.datasets import open_split, read_manifest
     from edgeseg.data.folder import read_grades, split_dir
     from edgeseg.data.grading import grading_split, leaky_test_stems, source_photographs
-    from edgeseg.outputs import GRADING_OUTPUTS
 
-    if not any(set(GRADING_OUTPUTS) <= set(s.info.outputs) for s in subjects):
+    if not any(grades_photographs(s.info) for s in subjects):
         return {}, ""
     try:
         graded = open_split(root, grading_split("test"))

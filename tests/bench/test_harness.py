@@ -178,3 +178,37 @@ def test_the_bench_counts_the_test_photographs_the_model_cards_quality_gate_stop
     gated = save_model(tmp_path / "gated.safetensors", model, {**card, "quality_gate": {"brightness": {"min": brightness[1]}}})
     result = _quality([plain, Subject(read_info(gated), "gated")], samples)
     assert result["photographs"] == len(samples) and list(result["ungradable"].values()) == [["too dark"]]
+
+
+def test_the_bench_grades_a_model_carrying_a_grader_as_predict_does(tiny_model_file, tmp_path):
+    """Issue #28: a lesion model whose card carries a grader (the embedded default) is graded by
+    the bench from its findings, with `edgeseg predict`'s verdict photograph for photograph."""
+    from edgeseg.bench.accuracy import _verdict, grades_photographs, score_grading
+    from edgeseg.bench.subjects import subject
+    from edgeseg.checkpoint import load_model, save_model
+    from edgeseg.data.datasets import open_split
+    from edgeseg.data.fov import FieldOfView
+    from edgeseg.data.synthetic import write_synthetic_dataset
+    from edgeseg.screening.grader import FEATURES
+
+    features = list(FEATURES)
+    weights = [0.1 * (index % 5 - 2) for index in range(len(features))]
+    head = lambda classes: {"coef": [weights] * classes, "intercept": [0.1 * k for k in range(classes)]}  # noqa: E731
+    grader = {"features": features, "dr": head(5), "dme": {"presence": head(1), "near_dd": 1.0, "min_area": 0.0},
+              "referable": head(1), "referable_threshold": 0.5}
+    model, card = load_model(tiny_model_file)
+    graded = subject(save_model(tmp_path / "graded.safetensors", model, {**card, "grader": grader}))
+    assert grades_photographs(graded.info) and not grades_photographs(subject(tiny_model_file).info)
+    data = write_synthetic_dataset(tmp_path / "data", n_train=1, n_test=1, size=96, seed=5, n_grading=4)
+    samples = open_split(data, "grading/test")
+    grades = {sample.stem: (2, 1) for sample in samples}
+    scores = score_grading([graded], samples, grades, set())
+    assert scores[graded.label]["all"]["images"] == len(samples)
+    out = tmp_path / "predict"
+    assert main(["predict", *(str(s.image) for s in samples), "--model", str(graded.path), "--out", str(out), "--no-maps"]) == 0
+    runner = graded.open()
+    for sample in samples:
+        image = sample.load_image()
+        summary = json.loads((out / f"{sample.image.stem}.json").read_text())
+        dr, dme, probability = _verdict(runner, image, FieldOfView.find(image))
+        assert (dr, dme) == (summary["dr_grade"], summary["dme_risk"]) and probability == pytest.approx(summary["referable_prob"])
