@@ -17,20 +17,17 @@ circle, the fovea and the 1-DD circle on the 27 test photographs).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from edgeseg.embedded import default_model_path  # noqa: E402
-from edgeseg.fileio import atomic_write_bytes, atomic_write_json, read_image  # noqa: E402
-from edgeseg.inference.model_info import read_info  # noqa: E402
-from edgeseg.predict.predictor import Prediction  # noqa: E402
-from edgeseg.predict.verdict import square_field  # noqa: E402
-from edgeseg.screening.anatomy import field_width, locate_anatomy  # noqa: E402
+from edgeseg.embedded import default_model_path
+from edgeseg.fileio import atomic_write_bytes, atomic_write_json, read_image
+from edgeseg.inference.model_info import read_info
+from edgeseg.predict.predictor import Prediction
+from edgeseg.predict.verdict import square_field
+from edgeseg.screening.anatomy import field_width, locate_anatomy
 
 SEGMENTATION = "A. Segmentation"
 SPLITS = {"train": "a. Training Set", "test": "b. Testing Set"}

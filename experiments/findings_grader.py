@@ -31,17 +31,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from edgeseg.data.idrid import read_idrid_grading  # noqa: E402
-from edgeseg.fileio import atomic_write_json  # noqa: E402
-from edgeseg.outputs import referable  # noqa: E402
-from edgeseg.screening.grader import FEATURES, SUMMARY_FEATURES  # noqa: E402
+from edgeseg.data.idrid import read_idrid_grading
+from edgeseg.fileio import atomic_write_json
+from edgeseg.outputs import referable
+from edgeseg.screening.grader import FEATURES, SUMMARY_FEATURES
 
 FOLDS = 5
 MIN_SENSITIVITY = 0.90
