@@ -120,6 +120,8 @@ FAULTS = (
           "double y = padSquare ? box.y0() - geometry.padTop() +", "double y = padSquare ? box.y0() +", cases(FINDINGS, "far")),
     Fault("exudates near the fovea counted within 95 % of the radius", "Findings.java",
           "near[k] += dd <= NEAR_DD[k] ? 1 : 0;", "near[k] += dd <= 0.95 * NEAR_DD[k] ? 1 : 0;", cases(FINDINGS, "near", "far")),
+    Fault("photograph summary: rows not shifted by the square's top padding", "PhotographSummary.java",
+          "int rowOffset = padded ? geometry.padTop() : 0;", "int rowOffset = 0;", cases(FINDINGS, "far")),
     Fault("DME by location: near and far exudates swapped", "Grader.java",
           "dme[near > 0 && near >= ((Number) dmeHead.get(\"min_area\")).doubleValue() ? 2 : 1] = present;",
           "dme[near > 0 && near >= ((Number) dmeHead.get(\"min_area\")).doubleValue() ? 1 : 2] = present;",

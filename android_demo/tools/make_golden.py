@@ -495,7 +495,8 @@ def write_quality(folder: Path) -> None:
 
 FINDINGS_CASES = (
     # (name, about, synthetic seed, mirrored, exudate distance in DD from the located fovea)
-    ("near", "exudates 0.5 DD from the fovea (DME risk 2 by location), haemorrhages in four quadrants", 3, False, 0.5),
+    ("near", "a photograph wider than 512 px (its field of view found on a work copy): exudates 0.5 DD from the fovea "
+             "(DME risk 2 by location), haemorrhages in four quadrants", 3, False, 0.5),
     ("far", "a left eye (mirrored), its disc cut by the frame above and below (padding at the top of the square): "
             "exudates 2 and 3 DD from the fovea (DME risk 1 by location)", 5, True, 3.0),
 )
@@ -545,7 +546,7 @@ def write_findings(folder: Path) -> None:
     graders = {name: golden_grader(name == "by_location", tuple(FEATURES)) for name in ("by_location", "softmax")}
     cases = []
     for name, about, seed, mirrored, exudate_dd in FINDINGS_CASES:
-        image = make_fundus((300, 400), seed=seed, lesion_counts={lesion: 0 for lesion in LESIONS}).image
+        image = make_fundus((300, 400) if mirrored else (450, 600), seed=seed, lesion_counts={lesion: 0 for lesion in LESIONS}).image
         image = np.ascontiguousarray(image[40:265, ::-1]) if mirrored else image
         prepared = preprocessing.prepare(image)
         empty = Prediction(LESIONS, np.zeros((len(LESIONS), SIZE, SIZE), np.float32), prepared.geometry, preprocessing,

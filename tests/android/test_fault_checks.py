@@ -3,7 +3,7 @@ wrongly; the screening verdict referring at ``>`` or in float32, argmax ties to 
 class names off by one, ``String.format`` rounding, the metadata's threshold or defaults lost; the findings' quadrants,
 fovea side, square field and exudate radius, and the grader's DME by location)
 fails its JVM golden tests: ``android_demo/tools/check_faults.py`` applies them one at a time to
-a temporary copy of fundus-core. Slow (a JVM suite run per fault, 25 faults, about 4.5 minutes)."""
+a temporary copy of fundus-core. Slow (a JVM suite run per fault, 26 faults, about 4.5 minutes)."""
 
 from __future__ import annotations
 

@@ -124,6 +124,15 @@ public class FindingsGoldenTest {
             components.put((String) lesion, (int) (double) values.get("components"));
         });
         assertEquals(golden.get("words"), findings.words(components));
+        FieldOfView.WorkCopy work = FieldOfView.WorkCopy.of(image);
+        Map<String, Map<String, Double>> measured = PhotographSummary.of(maps, size, lesions, thresholds, prepared.geometry(), image.width(),
+                image.height(), PhotographSummary.fieldOfViewPixels(work, image.width(), image.height()));
+        for (String lesion : lesions) {
+            Map<String, Double> python = summary.get(lesion);
+            assertEquals(lesion + " components on the photograph", python.get("components"), measured.get(lesion).get("components"));
+            close(lesion + " area share on the photograph", python.get("area_share_of_fov"), measured.get(lesion).get("area_share_of_fov"));
+            assertEquals(lesion + " largest probability on the photograph", python.get("max_probability"), measured.get(lesion).get("max_probability"), 0);
+        }
         List<String> names = new ArrayList<>();
         for (Object name : (List<?>) file.get("feature_names")) {
             names.add((String) name);
