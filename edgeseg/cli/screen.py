@@ -30,6 +30,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=int, help="Ray actors (default: the cluster's CPUs over --threads)")
     parser.add_argument("--threads", type=int, help="CPU threads of each model runtime (default: its own choice; 1 per Ray actor)")
     parser.add_argument("--batch", type=int, default=16, help="photographs per batch and per committed part (default 16)")
+    parser.add_argument("--maps", type=Path, metavar="DIR",
+                        help="also write each photograph's probability maps, overlay and JSON summary here, as `edgeseg predict` does")
     parser.set_defaults(handler=run_screen)
 
 
@@ -41,6 +43,7 @@ def run_screen(args: argparse.Namespace) -> int:
     from edgeseg.embedded import default_inference_model
     from edgeseg.errors import EdgesegError
     from edgeseg.inference.model_info import read_info
+    from edgeseg.predict.pipeline import PredictOptions
     from edgeseg.screen.engines import run_in_process, run_on_ray
     from edgeseg.screen.rows import base_columns, content_hash
     from edgeseg.screen.sources import collect_photographs
@@ -76,10 +79,11 @@ def run_screen(args: argparse.Namespace) -> int:
         bar.update(len(rows))
 
     start = time.perf_counter()
+    outputs = PredictOptions(args.maps.resolve()) if args.maps else None
     if args.engine == "ray":
-        run_on_ray(args.model, args.threads, todo, args.batch, commit, args.address, args.workers)
+        run_on_ray(args.model, args.threads, todo, args.batch, commit, args.address, args.workers, outputs)
     else:
-        run_in_process(args.model, args.threads, todo, args.batch, commit)
+        run_in_process(args.model, args.threads, todo, args.batch, commit, outputs)
     bar.close()
     seconds = time.perf_counter() - start
     rate = len(todo) / seconds if seconds > 0 else 0.0

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from edgeseg.errors import EdgesegError
+from edgeseg.predict.pipeline import PredictOptions
 from edgeseg.predict.predictor import Predictor
 from edgeseg.screen.rows import finish, load, predict
 from edgeseg.screen.sources import Photograph
@@ -21,8 +22,9 @@ from edgeseg.screen.sources import Photograph
 RAY_HINT = 'the Ray engine needs Ray: pip install "edgeseg[ray]" (or leave out --engine ray to screen in this process)'
 
 
-def screen_photographs(predictor: Predictor, photographs: list[Photograph]) -> Iterator[dict]:
-    """The rows of ``photographs``, in order, reading ahead and summarising behind the network."""
+def screen_photographs(predictor: Predictor, photographs: list[Photograph], outputs: PredictOptions | None = None) -> Iterator[dict]:
+    """The rows of ``photographs``, in order, reading ahead and summarising behind the network
+    (and with ``outputs``, writing each photograph's maps, overlay and summary there)."""
     if not photographs:
         return
     with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as finisher:
@@ -35,7 +37,7 @@ def screen_photographs(predictor: Predictor, photographs: list[Photograph]) -> I
             predicted = predict(predictor, loaded)
             if finishing is not None:
                 yield finishing.result()
-            finishing = finisher.submit(finish, predictor, predicted)
+            finishing = finisher.submit(finish, predictor, predicted, outputs)
         yield finishing.result()
 
 
@@ -44,11 +46,11 @@ def batches(photographs: list[Photograph], size: int) -> list[list[Photograph]]:
 
 
 def run_in_process(model: str | Path | None, threads: int | None, photographs: list[Photograph], batch: int,
-                   commit: Callable[[list[dict]], None]) -> None:
+                   commit: Callable[[list[dict]], None], outputs: PredictOptions | None = None) -> None:
     """Screen in this process, committing every ``batch`` rows."""
     predictor = Predictor(model, threads=threads)
     pending: list[dict] = []
-    for row in screen_photographs(predictor, photographs):
+    for row in screen_photographs(predictor, photographs, outputs):
         pending.append(row)
         if len(pending) >= batch:
             commit(pending)
@@ -57,7 +59,8 @@ def run_in_process(model: str | Path | None, threads: int | None, photographs: l
 
 
 def run_on_ray(model: str | Path | None, threads: int | None, photographs: list[Photograph], batch: int,
-               commit: Callable[[list[dict]], None], address: str | None, workers: int | None) -> None:
+               commit: Callable[[list[dict]], None], address: str | None, workers: int | None,
+               outputs: PredictOptions | None = None) -> None:
     """Screen on a Ray cluster (``address``; a local one when None) with ``workers`` actors (the
     cluster's CPUs over ``threads`` when None), committing each batch as it comes back."""
     try:
@@ -79,7 +82,7 @@ def run_on_ray(model: str | Path | None, threads: int | None, photographs: list[
             self.predictor = Predictor(model, threads=threads)
 
         def screen(self, photographs: list[Photograph]) -> list[dict]:
-            return list(screen_photographs(self.predictor, photographs))
+            return list(screen_photographs(self.predictor, photographs, outputs))
 
     pool = ActorPool([Screener.remote() for _ in range(workers)])
     for rows in pool.map_unordered(lambda actor, part: actor.screen.remote(part), batches(photographs, batch)):

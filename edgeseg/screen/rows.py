@@ -20,7 +20,7 @@ from edgeseg.data.quality import MEASURES, QualityMeasures
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import read_bytes, truncation_problem
 from edgeseg.predict.inputs import read_photograph
-from edgeseg.predict.pipeline import photograph_summary
+from edgeseg.predict.pipeline import PredictOptions, photograph_summary, write_outputs
 from edgeseg.predict.predictor import Prediction, Predictor
 from edgeseg.screen.sources import Photograph
 
@@ -106,14 +106,19 @@ def predict(predictor: Predictor, loaded: Loaded) -> Predicted:
         return Predicted(loaded, {**row, "error": str(exc)})
 
 
-def finish(predictor: Predictor, predicted: Predicted) -> dict:
-    """The row: the summary, the verdict and the findings of a predicted photograph."""
+def finish(predictor: Predictor, predicted: Predicted, outputs: PredictOptions | None = None) -> dict:
+    """The row: the summary, the verdict and the findings of a predicted photograph; with
+    ``outputs``, its maps, overlay and summary also written there as `edgeseg predict` writes them."""
     row = predicted.row
     if predicted.prediction is not None:
         loaded = predicted.loaded
         try:
-            summary, _, _ = photograph_summary(predictor, loaded.photograph.path, loaded.image, predicted.prediction,
-                                               predicted.measures, [])
+            if outputs is None:
+                summary, _, _ = photograph_summary(predictor, loaded.photograph.path, loaded.image, predicted.prediction,
+                                                   predicted.measures, [])
+            else:
+                summary = write_outputs(predictor, loaded.photograph.path, loaded.image, predicted.prediction, outputs,
+                                        predicted.measures, [])
             row |= summary_columns(summary)
         except EdgesegError as exc:
             row["error"] = str(exc)

@@ -61,6 +61,16 @@ def test_a_second_run_screens_only_what_the_table_lacks(small_programme, tmp_pat
     assert f"{len(paths)} already in" in capsys.readouterr().out and len(read(out)) == len(paths)
 
 
+def test_maps_and_overlays_are_written_on_request(small_programme, tmp_path):
+    folder, photographs, _ = small_programme
+    maps = tmp_path / "maps"
+    assert main(["screen", str(photographs[0]), "--out", str(tmp_path / "table"), "--maps", str(maps)]) == 0
+    stem = photographs[0].stem
+    assert (maps / f"{stem}_overlay.jpg").is_file() and (maps / f"{stem}_MA.png").is_file()
+    summary = json.loads((maps / f"{stem}.json").read_text())
+    assert read(tmp_path / "table")[0]["MA_components"] == summary["lesions"]["MA"]["components"]
+
+
 def test_a_manifest_carries_its_columns(small_programme, tmp_path):
     folder, photographs, _ = small_programme
     manifest = tmp_path / "manifest.csv"
