@@ -58,15 +58,18 @@ try {
     const began = Date.now();
     await page.setInputFiles('#photo', photo.path);
     // While it is analysed, nothing may start a second analysis: not the keyboard (Tab to the
-    // file input, Space), not a click.
-    const busyInput = await page.evaluate(() => {
-      const input = document.getElementById('photo');
-      input.focus();
-      return { disabled: input.disabled, focused: document.activeElement === input, state: document.body.dataset.state };
-    });
-    const chooser = page.waitForEvent('filechooser', { timeout: 1000 }).then(() => true, () => false);
-    await page.keyboard.press('Space');
-    busyInput.file_chooser_opened = await chooser;
+    // file input, Space), not a click. Checked on the first photograph (a second's wait for a chooser).
+    let busyInput = null;
+    if (report.photos.length === 0) {
+      busyInput = await page.evaluate(() => {
+        const input = document.getElementById('photo');
+        input.focus();
+        return { disabled: input.disabled, focused: document.activeElement === input, state: document.body.dataset.state };
+      });
+      const chooser = page.waitForEvent('filechooser', { timeout: 1000 }).then(() => true, () => false);
+      await page.keyboard.press('Space');
+      busyInput.file_chooser_opened = await chooser;
+    }
     // Ping the main thread while the worker analyses: a frozen page would answer late.
     let slowest = 0;
     let finished = false;
