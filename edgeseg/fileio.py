@@ -128,15 +128,16 @@ def portable_path(path: str | os.PathLike[str]) -> str:
         return str(path)
 
 
-def read_image(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read a colour image as an RGB ``uint8`` array of shape (H, W, 3).
+def read_image(path: str | os.PathLike[str], data: bytes | None = None) -> np.ndarray:
+    """Read a colour image as an RGB ``uint8`` array of shape (H, W, 3); from ``data``, the file's
+    bytes already read, when given (not read again).
 
     Raises :class:`DataError` naming the file for a missing, empty, truncated, undecodable or
     grayscale image. 16-bit images are scaled to 8 bits; an alpha channel is dropped. EXIF
     orientation is ignored so that images stay aligned with their masks.
     """
     path = Path(path)
-    data = read_bytes(path)
+    data = data or read_bytes(path)
     problem = truncation_problem(data)
     if problem:
         raise DataError(f"{path}: {problem}; re-copy or re-download the file")
@@ -156,12 +157,14 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     return np.ascontiguousarray(cv2.cvtColor(array, cv2.COLOR_BGR2RGB))
 
 
-def exif_orientation(path: str | os.PathLike[str]) -> int:
-    """The EXIF orientation tag (1-8) of an image file; 1 (upright) when it has none."""
+def exif_orientation(path: str | os.PathLike[str], data: bytes | None = None) -> int:
+    """The EXIF orientation tag (1-8) of an image file (or of its bytes ``data``); 1 (upright) when it has none."""
+    import io
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(data) if data else path) as image:
             value = image.getexif().get(0x0112, 1)
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
         return 1

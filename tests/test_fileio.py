@@ -101,3 +101,20 @@ def test_portable_path_is_relative_inside_the_working_directory(tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     assert portable_path(tmp_path / "runs" / "a.safetensors") == "runs/a.safetensors"
     assert portable_path("/elsewhere/b.safetensors") == "/elsewhere/b.safetensors"
+
+
+def test_an_image_read_from_its_bytes_equals_one_read_from_its_file(tmp_path):
+    """`edgeseg screen` hashes a photograph's bytes and decodes the same bytes (one read); the
+    pixels and the EXIF orientation equal those read from the file."""
+    import numpy as np
+    from PIL import Image
+
+    from edgeseg.fileio import exif_orientation, read_image
+
+    path = tmp_path / "turned.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (20, 30, 3), dtype=np.uint8)).save(path, exif=exif)
+    data = path.read_bytes()
+    assert np.array_equal(read_image(path, data), read_image(path))
+    assert exif_orientation(path, data) == exif_orientation(path) == 6

@@ -67,10 +67,11 @@ def check_images(paths: list[Path]) -> None:
         raise DataError(problems[0] + more)
 
 
-def read_photograph(path: Path) -> tuple[np.ndarray, FieldOfView]:
+def read_photograph(path: Path, data: bytes | None = None) -> tuple[np.ndarray, FieldOfView]:
     """The photograph (RGB uint8, upright as its EXIF orientation says, as a phone's browser shows
-    it) and its field of view, found once; a non-fundus image is refused."""
-    image = apply_orientation(read_image(path), exif_orientation(path))
+    it) and its field of view, found once; a non-fundus image is refused. ``data``: the file's
+    bytes when already read."""
+    image = apply_orientation(read_image(path, data), exif_orientation(path, data))
     field_of_view = FieldOfView.find(image)
     problem = field_of_view.problem() or field_of_view.too_small()
     if problem:

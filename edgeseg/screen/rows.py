@@ -18,7 +18,6 @@ from edgeseg import __version__
 from edgeseg.data.fov import FieldOfView
 from edgeseg.data.quality import MEASURES, QualityMeasures
 from edgeseg.errors import EdgesegError
-from edgeseg.fileio import read_bytes, truncation_problem
 from edgeseg.predict.inputs import read_photograph
 from edgeseg.predict.pipeline import PredictOptions, photograph_summary, write_outputs
 from edgeseg.predict.predictor import Prediction, Predictor
@@ -64,12 +63,12 @@ def load(photograph: Photograph) -> Loaded:
     started = time.perf_counter()
     row = {"path": str(photograph.path), **photograph.carried}
     try:
-        row["sha256"] = content_hash(Path(photograph.path))  # before any check: a bad file's row is found again by it
-        data = read_bytes(Path(photograph.path))
-        problem = truncation_problem(data)
-        if problem:
-            raise EdgesegError(f"{photograph.path}: {problem}; re-copy or re-download the file")
-        image, field_of_view = read_photograph(Path(photograph.path))
+        data = Path(photograph.path).read_bytes()  # read once: hashed, then decoded
+    except OSError:
+        data = None  # read_photograph names the problem
+    row["sha256"] = hashlib.sha256(data).hexdigest() if data is not None else None  # a bad file's row is found again by it
+    try:
+        image, field_of_view = read_photograph(Path(photograph.path), data)
     except EdgesegError as exc:
         return Loaded(photograph, {**row, "error": str(exc)}, started=started)
     except Exception as exc:  # a decoder's own error: still a row, never a stopped run

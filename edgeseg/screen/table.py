@@ -83,9 +83,3 @@ class ScreenTable:
         pq.write_table(table, hidden)
         os.replace(hidden, final)
         return final
-
-    def read(self):
-        """The whole table (every committed part)."""
-        import pyarrow.parquet as pq
-
-        return pq.read_table(self.folder, schema=self.schema)
