@@ -96,14 +96,19 @@ THRESHOLDS = {"MA": 0.3, "HE": 0.45, "EX": 0.6, "SE": 0.2}
 PLACEHOLDER_MODEL = b"\x1c\x00\x00\x00TFL3" + bytes(range(256)) * 3
 
 
+# CLAHE as a card may set it, not at OpenCV's defaults (clip 2.0, 8x8 tiles): a port that reads a
+# wrong key, or applies the defaults whatever the metadata says, differs from Python (issue #35).
+CLAHE = {"enabled": True, "clip_limit": 3.0, "tile_grid": 4}
+
+
 def metadata(screening: dict | None = None, quality_gate: dict | None = None) -> dict:
-    """The metadata of a 128 px fp32 NHWC TFLite export with CLAHE, as ``edgeseg export`` builds it;
+    """The metadata of a 128 px fp32 NHWC TFLite export with CLAHE at clip 3 and 4x4 tiles (CLAHE), as ``edgeseg export`` builds it;
     with ``screening`` (the card's ``grading`` section), that of a screening model; with
     ``quality_gate`` (the card's bounds), that of a model carrying an image-quality gate."""
     card = {
         "model": "golden" if screening is None else "golden_graded",
         "lesions": list(LESIONS),
-        "preprocessing": {"size": SIZE, "clahe": True, "mean": [0.489437, 0.249502, 0.090705], "std": [0.322544, 0.173538, 0.090523]},
+        "preprocessing": {"size": SIZE, "clahe": CLAHE, "mean": [0.489437, 0.249502, 0.090705], "std": [0.322544, 0.173538, 0.090523]},
         "metrics": {"thresholds": THRESHOLDS},
         "data": {"credit": "synthetic images (edgeseg.data.synthetic)"},
     }
@@ -143,7 +148,8 @@ def photographs() -> dict[str, np.ndarray]:
 
 def probability_maps(size: int) -> np.ndarray:
     """(L, size, size) float32 maps of cone-shaped blobs: deterministic (only +, -, *, / and max),
-    zero away from the blobs (small files), with blobs that touch, overlap or stay below threshold."""
+    zero away from the blobs (small files), with blobs that touch, overlap or stay below threshold,
+    and a lone pixel at each threshold and one just below it."""
     rng = np.random.default_rng(20261123)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
     maps = np.zeros((len(LESIONS), size, size))
@@ -154,7 +160,14 @@ def probability_maps(size: int) -> np.ndarray:
             peak = rng.uniform(0.15, 1.0)
             blob = peak * np.maximum(0.0, 1.0 - ((xx - cx) ** 2 + (yy - cy) ** 2) / radius**2)
             maps[index] = np.maximum(maps[index], blob)
-    return maps.astype(np.float32)
+    maps = maps.astype(np.float32)
+    # A pixel exactly at each lesion's threshold (in the mask) and one a float32 step below (not),
+    # each on its own, so that a summary comparing with > instead of >= differs (issue #35).
+    for index, lesion in enumerate(LESIONS):
+        at = np.float32(THRESHOLDS[lesion])
+        maps[index, size - 3, 2 + 4 * index] = at
+        maps[index, size - 3, 4 + 4 * index] = np.nextafter(at, np.float32(0))
+    return maps
 
 
 def write_photograph(folder: Path, image: np.ndarray, preprocessing: Preprocessing, meta: dict, with_output: bool,
@@ -542,7 +555,7 @@ def write_findings(folder: Path) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     meta = metadata()
-    preprocessing = Preprocessing.from_dict(meta["preprocessing"] | {"clahe": meta["preprocessing"]["clahe"]["enabled"]})
+    preprocessing = Preprocessing.from_dict(meta["preprocessing"])
     graders = {name: golden_grader(name == "by_location", tuple(FEATURES)) for name in ("by_location", "softmax")}
     cases = []
     for name, about, seed, mirrored, exudate_dd in FINDINGS_CASES:
@@ -614,7 +627,7 @@ def main(folder: Path = DEFAULT_FOLDER) -> Path:
     write_json(folder / "metadata.json", meta)
     (folder / "model.tflite").write_bytes(PLACEHOLDER_MODEL)
     embed_tflite(folder / "model.tflite", meta)
-    preprocessing = Preprocessing.from_dict(meta["preprocessing"] | {"clahe": meta["preprocessing"]["clahe"]["enabled"]})
+    preprocessing = Preprocessing.from_dict(meta["preprocessing"])
     for name, image in photographs().items():
         write_photograph(folder / name, image, preprocessing, meta, with_output=name == "photograph",
                          extra_layouts=EXTRA_LAYOUTS.get(name, ()))

@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 import pytest
 
+from edgeseg.data.fov import Box
+from edgeseg.inference.preprocessing import Preprocessing, SquareGeometry
 from edgeseg.web.build import WEB_DEMO
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None or not (WEB_DEMO / "node_modules" / "pngjs").is_dir(),
@@ -44,15 +46,15 @@ def test_javascript_port_passes_its_node_tests() -> None:
 
 
 def python_map_back(probabilities: np.ndarray, geometry: dict) -> np.ndarray:
-    """maps_to_image of edgeseg predict for one channel, restricted to the field-of-view box
-    (cv2.resize as opencv-python runs it on x86-64: through Intel IPP)."""
+    """edgeseg's own map back (``Preprocessing.to_box``, what ``edgeseg predict`` runs) for one
+    channel, on the field-of-view box of the page's ``geometry``."""
     box = geometry["box"]
-    width, height = box["x1"] - box["x0"], box["y1"] - box["y0"]
     side = geometry["side"]
-    if side:
-        restored = cv2.resize(probabilities, (side, side), interpolation=cv2.INTER_LINEAR)
-        return restored[geometry["padTop"]: geometry["padTop"] + height, geometry["padLeft"]: geometry["padLeft"] + width]
-    return cv2.resize(probabilities, (width, height), interpolation=cv2.INTER_LINEAR)
+    width, height = box["x1"] - box["x0"], box["y1"] - box["y0"]
+    square = SquareGeometry(box["x1"], box["y1"], Box(box["x0"], box["y0"], box["x1"], box["y1"]), side or max(width, height),
+                            geometry["padTop"], geometry["padLeft"], probabilities.shape[0])
+    preprocessing = Preprocessing(size=probabilities.shape[0], clahe=False, mean=(0.0,) * 3, std=(1.0,) * 3, pad_square=bool(side))
+    return preprocessing.to_box(probabilities, square)
 
 
 def _opencv_map_back(probabilities: np.ndarray, geometry: dict) -> tuple[np.ndarray, bool]:
