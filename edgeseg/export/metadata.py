@@ -31,7 +31,7 @@ from edgeseg.outputs import DME_CLASSES, DME_OUTPUT, DR_CLASSES, DR_OUTPUT, LESI
 from .module import INPUT_NAME
 
 FORMAT = "edgeseg-export-v1"
-LICENCE = "edgeseg code and weights: Apache-2.0; training data under its own licence (see data_credit)"
+LICENCE = "edgeseg code and weights: Apache-2.0; the training data under its own licence, named in the data credit"
 
 
 def build_metadata(card: dict, source: str, target: str, precision: str, layout: str, size: int) -> dict[str, Any]:

@@ -16,6 +16,8 @@ import numpy as np
 
 from tests.conftest import real_idrid_root
 
+BIG = "96 megapixels"
+BIG_SIZE = (12000, 7970)
 IDRID_TEST_55 = Path("A. Segmentation") / "1. Original Images" / "b. Testing Set" / "IDRiD_55.jpg"
 
 
@@ -57,10 +59,10 @@ def screening_photograph(folder: Path) -> tuple[Path, str]:
 
 
 def bad_inputs(folder: Path, photograph: Path) -> dict[str, Path]:
-    """A non-image file, a grayscale photograph, a non-fundus photograph and a 49-megapixel one."""
+    """A non-image file, a grayscale photograph, a non-fundus photograph and a 12000x7970 one (95.6 megapixels)."""
     image = cv2.imread(str(photograph))
     paths = {name: folder / file for name, file in
-             (("not an image", "notes.txt"), ("grayscale", "grey.jpg"), ("not a fundus", "landscape.jpg"), ("49 megapixels", "big49.jpg"))}
+             (("not an image", "notes.txt"), ("grayscale", "grey.jpg"), ("not a fundus", "landscape.jpg"), (BIG, "big96.jpg"))}
     paths["not an image"].write_text("These are notes, not a photograph.\n")
     cv2.imwrite(str(paths["grayscale"]), cv2.cvtColor(cv2.resize(image, (1072, 712), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY))
     height, width = 900, 1200
@@ -70,14 +72,16 @@ def bad_inputs(folder: Path, photograph: Path) -> dict[str, Path]:
     landscape = np.where(rows < height * 0.55, sky, field).astype(np.uint8)  # BGR: a blue sky over a green field
     cv2.circle(landscape, (900, 200), 70, (120, 230, 250), -1)
     cv2.imwrite(str(paths["not a fundus"]), landscape)
-    # 8576x5712 with the retina's shape kept (a square synthetic photograph stretched to 3:2 would be an
-    # ellipse, which the image-quality gate rightly stops): enlarged, then framed in black
-    scale = min(8576 / image.shape[1], 5712 / image.shape[0])
+    # 12000x7970 (the largest figures a camera gives) with the retina's shape kept (a square synthetic
+    # photograph stretched to 3:2 would be an ellipse, which the image-quality gate rightly stops):
+    # enlarged, then framed in black
+    width, height = BIG_SIZE
+    scale = min(width / image.shape[1], height / image.shape[0])
     enlarged = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)), interpolation=cv2.INTER_LINEAR)
-    big = np.zeros((5712, 8576, 3), np.uint8)
-    top, left = (5712 - enlarged.shape[0]) // 2, (8576 - enlarged.shape[1]) // 2
+    big = np.zeros((height, width, 3), np.uint8)
+    top, left = (height - enlarged.shape[0]) // 2, (width - enlarged.shape[1]) // 2
     big[top:top + enlarged.shape[0], left:left + enlarged.shape[1]] = enlarged
-    cv2.imwrite(str(paths["49 megapixels"]), big, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    cv2.imwrite(str(paths[BIG]), big, [cv2.IMWRITE_JPEG_QUALITY, 85])
     return paths
 
 

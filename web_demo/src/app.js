@@ -81,7 +81,8 @@ function receive(message) {
 function describeModel({ metadata, runtime, model: file }) {
   if (metadata.notice) ui.notice.textContent = metadata.notice;
   ui.modelInfo.textContent = `Model ${metadata.model} (${metadata.precision}, ${metadata.size} px input, ${file.file.split('/').pop()}) on ${runtime.name} ${runtime.version}, `
-    + `${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}${runtime.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated)'}.`;
+    + `${runtime.threads} thread${runtime.threads > 1 ? 's' : ''}${runtime.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated)'}.`
+    + ` Lesion thresholds: ${Object.entries(metadata.thresholds ?? {}).map(([lesion, value]) => `${lesion} ${Number(value).toFixed(3)}`).join(', ')}.`;
   ui.credit.textContent = [metadata.data_credit, metadata.licence].filter(Boolean).join(' · ');
 }
 
@@ -137,6 +138,7 @@ function cell(row, text, className = '') {
   td.textContent = text;
   if (className) td.className = className;
   row.appendChild(td);
+  return td;
 }
 
 function showResult(result) {
@@ -163,11 +165,14 @@ function showResult(result) {
     ui.legend.appendChild(item);
 
     const row = document.createElement('tr');
-    cell(row, `${lesion} ${entry.name}`);
+    const name = document.createElement('span');
+    name.className = 'lesion-name';
+    name.textContent = ` ${entry.name}`;
+    cell(row, lesion).append(name); // on a phone, the legend above names each code
     cell(row, entry.area_pixels.toLocaleString('en'), 'number');
     cell(row, entry.area_share_of_fov === null ? '–' : `${(entry.area_share_of_fov * 100).toFixed(3)}\u00a0%`, 'number');
     cell(row, String(entry.components), 'number');
-    cell(row, entry.threshold.toFixed(3), 'number');
+    cell(row, entry.threshold.toFixed(3), 'number threshold');
     ui.summary.appendChild(row);
   });
   showVerdict(result.verdict, result.findings?.words ?? []);

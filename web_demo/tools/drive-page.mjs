@@ -6,7 +6,8 @@
  *
  * SCENARIO: {url, chromium, profile (a fresh user-data-dir; reuse it to reload from the service
  * worker's cache), device ("Pixel 7"), photos: [{path, masks?, screenshot?}], bench (runs),
- * bench_input (file for the model input), timeout_ms}. For each photo: the page's state (done or
+ * bench_input (file for the model input), timeout_ms, layouts ([[width, height], ...] viewports at which
+ * the last result's layout is measured; layout_screenshots, a path prefix for a screenshot of each)}. For each photo: the page's state (done or
  * problem), its message, summary, verdict, timings and the longest the page's main thread took to
  * answer while the photo was analysed; with `masks`, the lesion and field-of-view masks at the
  * photograph's resolution go to MASKS.<name>.bits (packed, 8 pixels a byte) and MASKS.json.
@@ -91,6 +92,25 @@ try {
     if (photo.screenshot) await page.screenshot({ path: photo.screenshot, fullPage: true, scale: 'css' });
     if (photo.masks && outcome.state === 'done') entry.masks = await saveMasks(page, photo.masks);
     report.photos.push(entry);
+  }
+
+  // The page as it stands (the last photograph's result) at each viewport [width, height]: how far
+  // it scrolls sideways, and where the overlay lies against the screen.
+  if (scenario.layouts) {
+    report.layouts = [];
+    for (const [width, height] of scenario.layouts) {
+      await page.setViewportSize({ width, height });
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      report.layouts.push(await page.evaluate(([width, height]) => {
+        const root = document.scrollingElement;
+        const box = document.getElementById('overlay').getBoundingClientRect();
+        const widest = [...document.querySelectorAll('body *')].filter((node) => node.getBoundingClientRect().right > root.clientWidth + 0.5)
+          .map((node) => `${node.tagName.toLowerCase()}${node.id ? '#' + node.id : ''}${node.className ? '.' + node.className : ''}`).slice(0, 5);
+        return { width, height, client_width: root.clientWidth, scroll_width: root.scrollWidth, overflowing: widest,
+          overlay: { width: box.width, height: box.height }, state: document.body.dataset.state };
+      }, [width, height]));
+      if (scenario.layout_screenshots) await page.screenshot({ path: `${scenario.layout_screenshots}-${width}x${height}.png`, fullPage: true });
+    }
   }
 
   if (scenario.bench) {
