@@ -1,8 +1,9 @@
-"""Drive a built page in Debian's Chromium: serve it from a thread, run
-``web_demo/tools/drive-page.mjs`` (playwright-core) on a scenario, and return its JSON report.
+"""Drive a built page in Debian's Chromium or Firefox ESR: serve it from a thread, run
+``web_demo/tools/drive-page.mjs`` (playwright-core for Chromium, puppeteer-core over WebDriver
+BiDi for Firefox) on a scenario, and return its JSON report.
 
-Nothing downloads a browser: Chromium comes from the system (``apt-get install chromium``), and
-playwright-core from ``web_demo/node_modules`` (``npm ci``).
+Nothing downloads a browser: the browsers come from the system (``apt-get install chromium
+firefox-esr``), the driver libraries from ``web_demo/node_modules`` (``npm ci``).
 """
 
 from __future__ import annotations
@@ -21,24 +22,29 @@ from edgeseg.errors import EdgesegError
 from edgeseg.web.build import web_demo_folder
 from edgeseg.web.serve import make_server
 
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+# Each engine: the executables tried (after $EDGESEG_<ENGINE>), the Debian package, the driver library.
+ENGINES = {
+    "chromium": (("/usr/bin/chromium", "/usr/bin/chromium-browser"), "chromium", "playwright-core"),
+    "firefox": (("/usr/bin/firefox-esr", "/usr/bin/firefox"), "firefox-esr", "puppeteer-core"),
+}
 
 
-def chromium_path() -> str | None:
-    """Debian's Chromium (or ``$EDGESEG_CHROMIUM``), None when absent."""
-    candidates = [os.environ.get("EDGESEG_CHROMIUM", ""), *CHROMIUM_CANDIDATES]
+def browser_path(engine: str = "chromium") -> str | None:
+    """The engine's browser from the system (or ``$EDGESEG_CHROMIUM`` / ``$EDGESEG_FIREFOX``), None when absent."""
+    candidates = [os.environ.get(f"EDGESEG_{engine.upper()}", ""), *ENGINES[engine][0]]
     return next((path for path in candidates if path and os.access(path, os.X_OK)), None)
 
 
-def browser_problem(web_demo: Path | None = None) -> str | None:
-    """Why the page cannot be driven here (no node, no Chromium, no playwright-core), or None."""
+def browser_problem(web_demo: Path | None = None, engine: str = "chromium") -> str | None:
+    """Why the page cannot be driven in ``engine`` here (no node, no browser, no driver library), or None."""
+    _, package, library = ENGINES[engine]
     if shutil.which("node") is None:
         return "node is not installed (Node 20 or newer is needed)"
-    if chromium_path() is None:
-        return "Chromium is not installed (apt-get install -y chromium)"
+    if browser_path(engine) is None:
+        return f"{engine} is not installed (apt-get install -y {package})"
     folder = web_demo or web_demo_folder()
-    if not (folder / "node_modules" / "playwright-core").is_dir():
-        return f"playwright-core is not installed; run `npm ci` in {folder}"
+    if not (folder / "node_modules" / library).is_dir():
+        return f"{library} is not installed; run `npm ci` in {folder}"
     return None
 
 
@@ -58,14 +64,16 @@ def serving(folder: str | Path, host: str = "127.0.0.1") -> Iterator[tuple[str, 
 
 
 def drive(scenario: dict, timeout: float = 300) -> dict:
-    """Run the scenario (see drive-page.mjs) in headless Chromium and return its report."""
+    """Run the scenario (see drive-page.mjs) in its headless engine (Chromium unless ``engine`` says
+    "firefox") and return its report."""
     web_demo = web_demo_folder()
-    problem = browser_problem(web_demo)
+    engine = scenario.get("engine", "chromium")
+    problem = browser_problem(web_demo, engine)
     if problem:
         raise EdgesegError(problem)
     with tempfile.TemporaryDirectory(prefix="edgeseg-drive-") as scratch:
         path = Path(scratch) / "scenario.json"
-        path.write_text(json.dumps({"chromium": chromium_path(), **scenario}))
+        path.write_text(json.dumps({engine: browser_path(engine), **scenario}))
         try:
             completed = subprocess.run(["node", str(web_demo / "tools" / "drive-page.mjs"), str(path)], cwd=web_demo,
                                        capture_output=True, text=True, timeout=timeout)

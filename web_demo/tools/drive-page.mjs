@@ -1,10 +1,12 @@
 /**
- * Drive the built page in Debian's Chromium with playwright-core, as a phone would use it, and
- * print what happened as JSON (the last line of stdout). Used by tests/web and `edgeseg web bench`.
+ * Drive the built page in Debian's Chromium (playwright-core) or Firefox ESR (puppeteer-core, over
+ * WebDriver BiDi), as a phone would use it, and print what happened as JSON (the last line of
+ * stdout). Used by tests/web and `edgeseg web bench`.
  *
  *   node tools/drive-page.mjs SCENARIO.json
  *
- * SCENARIO: {url, chromium, profile (a fresh user-data-dir; reuse it to reload from the service
+ * SCENARIO: {url, engine ("chromium", the default, or "firefox"), chromium, firefox (executables),
+ * profile (a fresh user-data-dir; reuse it to reload from the service
  * worker's cache), device ("Pixel 7"), photos: [{path, masks?, screenshot?}], bench (runs),
  * bench_input (file for the model input), timeout_ms, layouts ([[width, height], ...] viewports at which
  * the last result's layout is measured; layout_screenshots, a path prefix for a screenshot of each)}. For each photo: the page's state (done or
@@ -13,33 +15,78 @@
  * photograph's resolution go to MASKS.<name>.bits (packed, 8 pixels a byte) and MASKS.json.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { chromium, devices } from 'playwright-core';
 
 const scenario = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const timeout = scenario.timeout_ms ?? 120000;
-// Without the background-networking flags Chromium's own connections are refused on offline machines.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
+const engine = scenario.engine ?? 'chromium';
 
-const report = { requests: [], console: [], page_errors: [], photos: [] };
-const context = await chromium.launchPersistentContext(scenario.profile, {
-  ...devices[scenario.device ?? 'Pixel 7'],
-  executablePath: scenario.chromium ?? '/usr/bin/chromium',
-  headless: true,
-  args: FLAGS,
-  serviceWorkers: 'allow',
-});
-try {
+/**
+ * The browser, behind the few calls this script needs, whichever library drives it: Chromium
+ * through playwright-core (CDP), Firefox through puppeteer-core (WebDriver BiDi; playwright-core
+ * only drives its own patched Firefox).
+ */
+async function launchChromium() {
+  const { chromium, devices } = await import('playwright-core');
+  // Without the background-networking flags Chromium's own connections are refused on offline machines.
+  const flags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'];
+  const context = await chromium.launchPersistentContext(scenario.profile, {
+    ...devices[scenario.device ?? 'Pixel 7'],
+    executablePath: scenario.chromium ?? '/usr/bin/chromium',
+    headless: true,
+    args: flags,
+    serviceWorkers: 'allow',
+  });
+  const page = context.pages()[0] ?? await context.newPage();
   context.on('request', (request) => report.requests.push(request.url()));
   context.on('requestfailed', (request) => report.console.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
-  const page = context.pages()[0] ?? await context.newPage();
+  return {
+    page,
+    setFiles: (selector, path) => page.setInputFiles(selector, path),
+    chooserOpens: (ms) => page.waitForEvent('filechooser', { timeout: ms }).then(() => true, () => false),
+    waitFor: (fn, arg) => page.waitForFunction(fn, arg, { timeout }),
+    installabilityErrors: async () => (await (await context.newCDPSession(page)).send('Page.getInstallabilityErrors')).installabilityErrors,
+    setViewport: (width, height) => page.setViewportSize({ width, height }),
+    close: () => context.close(),
+  };
+}
+
+async function launchFirefox() {
+  const puppeteer = (await import('puppeteer-core')).default;
+  // A Pixel 7's CSS viewport; Firefox emulates neither touch nor a mobile user agent over BiDi.
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: scenario.firefox ?? '/usr/bin/firefox-esr',
+    headless: true,
+    userDataDir: scenario.profile,
+    defaultViewport: { width: 412, height: 915, deviceScaleFactor: 2.625 },
+    extraPrefsFirefox: { 'network.proxy.type': 0, 'app.update.enabled': false, 'browser.shell.checkDefaultBrowser': false },
+  });
+  const page = (await browser.pages())[0] ?? await browser.newPage();
+  page.on('request', (request) => report.requests.push(request.url()));
+  page.on('requestfailed', (request) => report.console.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  return {
+    page,
+    setFiles: async (selector, path) => (await page.$(selector)).uploadFile(path),
+    chooserOpens: (ms) => page.waitForFileChooser({ timeout: ms }).then(() => true, () => false),
+    waitFor: (fn, arg) => page.waitForFunction(fn, { timeout, polling: 100 }, arg),
+    installabilityErrors: async () => null, // a Chromium check (CDP)
+    setViewport: (width, height) => page.setViewport({ width, height, deviceScaleFactor: 2.625 }),
+    close: () => browser.close(),
+  };
+}
+
+const report = { engine, requests: [], console: [], page_errors: [], photos: [] };
+const browser = engine === 'firefox' ? await launchFirefox() : await launchChromium();
+try {
+  const { page } = browser;
   page.on('console', (message) => {
-    if (['error', 'warning'].includes(message.type())) report.console.push(`${message.type()}: ${message.text().slice(0, 500)}`);
+    if (['error', 'warning', 'warn'].includes(message.type())) report.console.push(`${message.type()}: ${message.text().slice(0, 500)}`);
   });
   page.on('pageerror', (error) => report.page_errors.push(String(error).slice(0, 500)));
   const started = Date.now();
   await page.goto(scenario.url, { timeout });
-  await page.waitForFunction(() => window.edgesegPage !== undefined, null, { timeout });
+  await browser.waitFor(() => window.edgesegPage !== undefined, null);
   report.ready = await page.evaluate(async () => {
     const ready = await window.edgesegPage.ready;
     // The service worker has cached the page once it is active and controls the page.
@@ -51,13 +98,12 @@ try {
   });
   report.ready.load_ms = Date.now() - started;
   // What keeps Chromium from offering to install the page as an app (manifest, icons, service worker).
-  const cdp = await context.newCDPSession(page);
-  report.installability_errors = (await cdp.send('Page.getInstallabilityErrors')).installabilityErrors;
+  report.installability_errors = await browser.installabilityErrors();
 
   for (const photo of scenario.photos ?? []) {
     const before = Number(await page.evaluate(() => document.body.dataset.analyses ?? 0));
     const began = Date.now();
-    await page.setInputFiles('#photo', photo.path);
+    await browser.setFiles('#photo', photo.path);
     // While it is analysed, nothing may start a second analysis: not the keyboard (Tab to the
     // file input, Space), not a click. Checked on the first photograph (a second's wait for a chooser).
     let busyInput = null;
@@ -67,7 +113,7 @@ try {
         input.focus();
         return { disabled: input.disabled, focused: document.activeElement === input, state: document.body.dataset.state };
       });
-      const chooser = page.waitForEvent('filechooser', { timeout: 1000 }).then(() => true, () => false);
+      const chooser = browser.chooserOpens(1000);
       await page.keyboard.press('Space');
       busyInput.file_chooser_opened = await chooser;
     }
@@ -85,7 +131,8 @@ try {
     const outcome = await page.evaluate(() => ({
       state: document.body.dataset.state,
       message: document.getElementById('error').textContent,
-      result: document.body.dataset.state === 'done' ? window.edgesegPage.result : null,
+      // Through JSON, so that every driver returns the same plain data (puppeteer's BiDi serialisation differs).
+      result: document.body.dataset.state === 'done' ? JSON.parse(JSON.stringify(window.edgesegPage.result)) : null,
     }));
     const entry = { path: photo.path, ...outcome, seconds: (Date.now() - began) / 1000, slowest_main_thread_ms: slowest, busy_input: busyInput,
       analyses: Number(await page.evaluate(() => document.body.dataset.analyses ?? 0)) - before };
@@ -99,7 +146,7 @@ try {
   if (scenario.layouts) {
     report.layouts = [];
     for (const [width, height] of scenario.layouts) {
-      await page.setViewportSize({ width, height });
+      await browser.setViewport(width, height);
       await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
       report.layouts.push(await page.evaluate(([width, height]) => {
         const root = document.scrollingElement;
@@ -128,12 +175,12 @@ try {
 } catch (error) {
   report.error = String(error?.message ?? error);
   try {
-    const page = context.pages()[0];
+    const { page } = browser;
     report.at_error = await page.evaluate(() => ({ state: document.body.dataset.state,
       status: document.getElementById('status').textContent, error: document.getElementById('error').textContent }));
   } catch { /* the page is gone */ }
 } finally {
-  await context.close();
+  await browser.close();
 }
 console.log(JSON.stringify(report));
 process.exitCode = report.error ? 1 : 0;
