@@ -1,9 +1,10 @@
-"""Drive a built page in Debian's Chromium or Firefox ESR: serve it from a thread, run
+"""Drive a built page in Debian's Chromium, Firefox ESR or WebKitGTK: serve it from a thread, run
 ``web_demo/tools/drive-page.mjs`` (playwright-core for Chromium, puppeteer-core over WebDriver
-BiDi for Firefox) on a scenario, and return its JSON report.
+BiDi for Firefox, selenium-webdriver and WebKitWebDriver for WebKit) on a scenario, and return
+its JSON report.
 
 Nothing downloads a browser: the browsers come from the system (``apt-get install chromium
-firefox-esr``), the driver libraries from ``web_demo/node_modules`` (``npm ci``).
+firefox-esr webkit2gtk-driver xvfb``), the driver libraries from ``web_demo/node_modules`` (``npm ci``).
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from edgeseg.web.serve import make_server
 ENGINES = {
     "chromium": (("/usr/bin/chromium", "/usr/bin/chromium-browser"), "chromium", "playwright-core"),
     "firefox": (("/usr/bin/firefox-esr", "/usr/bin/firefox"), "firefox-esr", "puppeteer-core"),
+    # WebKitGTK's WebDriver, which starts its MiniBrowser (no headless mode: under xvfb-run).
+    "webkit": (("/usr/bin/WebKitWebDriver",), "webkit2gtk-driver xvfb", "selenium-webdriver"),
 }
 
 
 def browser_path(engine: str = "chromium") -> str | None:
-    """The engine's browser from the system (or ``$EDGESEG_CHROMIUM`` / ``$EDGESEG_FIREFOX``), None when absent."""
+    """The engine's browser (for WebKit, its WebDriver) from the system, or ``$EDGESEG_<ENGINE>``; None when absent."""
     candidates = [os.environ.get(f"EDGESEG_{engine.upper()}", ""), *ENGINES[engine][0]]
     return next((path for path in candidates if path and os.access(path, os.X_OK)), None)
 
@@ -40,7 +43,7 @@ def browser_problem(web_demo: Path | None = None, engine: str = "chromium") -> s
     _, package, library = ENGINES[engine]
     if shutil.which("node") is None:
         return "node is not installed (Node 20 or newer is needed)"
-    if browser_path(engine) is None:
+    if browser_path(engine) is None or (engine == "webkit" and shutil.which("xvfb-run") is None):
         return f"{engine} is not installed (apt-get install -y {package})"
     folder = web_demo or web_demo_folder()
     if not (folder / "node_modules" / library).is_dir():

@@ -40,14 +40,16 @@ async function launchChromium() {
   const page = context.pages()[0] ?? await context.newPage();
   context.on('request', (request) => report.requests.push(request.url()));
   context.on('requestfailed', (request) => report.console.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  listen(page);
   return {
-    page,
+    ...pageCalls(page),
     setFiles: (selector, path) => page.setInputFiles(selector, path),
     chooserOpens: (ms) => page.waitForEvent('filechooser', { timeout: ms }).then(() => true, () => false),
     waitFor: (fn, arg) => page.waitForFunction(fn, arg, { timeout }),
     installabilityErrors: async () => (await (await context.newCDPSession(page)).send('Page.getInstallabilityErrors')).installabilityErrors,
     setViewport: (width, height) => page.setViewportSize({ width, height }),
-    close: () => context.close(),
+    screenshot: (path) => page.screenshot({ path, fullPage: true, scale: 'css' }),
+    finish: () => context.close(),
   };
 }
 
@@ -65,29 +67,112 @@ async function launchFirefox() {
   const page = (await browser.pages())[0] ?? await browser.newPage();
   page.on('request', (request) => report.requests.push(request.url()));
   page.on('requestfailed', (request) => report.console.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  listen(page);
   return {
-    page,
+    ...pageCalls(page),
     setFiles: async (selector, path) => (await page.$(selector)).uploadFile(path),
     chooserOpens: (ms) => page.waitForFileChooser({ timeout: ms }).then(() => true, () => false),
     waitFor: (fn, arg) => page.waitForFunction(fn, { timeout, polling: 100 }, arg),
     installabilityErrors: async () => null, // a Chromium check (CDP)
     setViewport: (width, height) => page.setViewport({ width, height, deviceScaleFactor: 2.625 }),
-    close: () => browser.close(),
+    screenshot: (path) => page.screenshot({ path, fullPage: true }),
+    finish: () => browser.close(),
   };
 }
 
-const report = { engine, requests: [], console: [], page_errors: [], photos: [] };
-const browser = engine === 'firefox' ? await launchFirefox() : await launchChromium();
-try {
-  const { page } = browser;
+/** What playwright's and puppeteer's pages do alike. */
+function pageCalls(page) {
+  return {
+    goto: (url) => page.goto(url, { timeout }),
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    pressSpace: () => page.keyboard.press('Space'),
+  };
+}
+
+/** The page's console errors and warnings, and its uncaught errors, into the report. */
+function listen(page) {
   page.on('console', (message) => {
     if (['error', 'warning', 'warn'].includes(message.type())) report.console.push(`${message.type()}: ${message.text().slice(0, 500)}`);
   });
   page.on('pageerror', (error) => report.page_errors.push(String(error).slice(0, 500)));
+}
+
+/**
+ * WebKit: Debian's WebKitGTK MiniBrowser through its WebDriver (WebKitWebDriver, under xvfb-run:
+ * MiniBrowser has no headless mode) and selenium-webdriver. Classic WebDriver has no request or
+ * console events: the requests are the page's resource timing entries, the uncaught errors those
+ * a listener added once the page has loaded records. An automation session's storage is
+ * ephemeral, so a second visit never finds the first one's service worker cache.
+ */
+async function launchWebKit() {
+  const { spawn } = await import('node:child_process');
+  const { createServer } = await import('node:net');
+  const { Builder, By, Key } = await import('selenium-webdriver');
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  const service = spawn('xvfb-run', ['-a', scenario.webkit ?? 'WebKitWebDriver', `--port=${port}`], { stdio: 'ignore', detached: true });
+  const server = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${server}/status`)).ok) break;
+    } catch { /* not listening yet */ }
+    if (i > 150) throw new Error(`WebKitWebDriver did not answer on port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const driver = await new Builder().usingServer(server).withCapabilities({
+    browserName: 'MiniBrowser',
+    'webkitgtk:browserOptions': { binary: scenario.minibrowser ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser', args: ['--automation'] },
+  }).build();
+  await driver.manage().setTimeouts({ script: timeout, pageLoad: timeout });
+  // A Pixel 7's CSS size for the window; MiniBrowser emulates neither touch nor a phone.
+  await driver.manage().window().setRect({ width: 412, height: 915 });
+  const evaluate = async (fn, arg) => {
+    const value = await driver.executeAsyncScript(`const done = arguments[arguments.length - 1];
+      Promise.resolve().then(() => (${fn})(arguments[0]))
+        .then((value) => done({ value: value === undefined ? null : JSON.parse(JSON.stringify(value)) }), (error) => done({ error: String(error) }));`, arg ?? null);
+    if (value.error) throw new Error(value.error);
+    return value.value;
+  };
+  return {
+    goto: async (url) => {
+      await driver.get(url);
+      await driver.executeScript(`window.edgesegDriveErrors = [];
+        window.addEventListener('error', (event) => window.edgesegDriveErrors.push(String(event.message)));
+        window.addEventListener('unhandledrejection', (event) => window.edgesegDriveErrors.push(String(event.reason)));`);
+    },
+    evaluate,
+    waitFor: (fn, arg) => driver.wait(() => evaluate(fn, arg), timeout),
+    setFiles: async (selector, path) => (await driver.findElement(By.css(selector))).sendKeys(path),
+    chooserOpens: async () => null, // not observable over classic WebDriver
+    pressSpace: () => driver.actions().sendKeys(Key.SPACE).perform(),
+    installabilityErrors: async () => null,
+    setViewport: (width, height) => driver.manage().window().setRect({ width, height }),
+    screenshot: async (path) => writeFileSync(path, Buffer.from(await driver.takeScreenshot(), 'base64')),
+    finish: async () => {
+      try {
+        const seen = await evaluate(() => ({ resources: performance.getEntriesByType('resource').map((entry) => entry.name),
+          errors: window.edgesegDriveErrors ?? [] }));
+        report.requests.push(scenario.url, ...seen.resources);
+        report.page_errors.push(...seen.errors);
+      } catch { /* the page is gone */ }
+      await driver.quit().catch(() => {});
+      try { process.kill(-service.pid); } catch { /* gone */ }
+    },
+  };
+}
+
+
+const report = { engine, requests: [], console: [], page_errors: [], photos: [] };
+const browser = await { chromium: launchChromium, firefox: launchFirefox, webkit: launchWebKit }[engine]();
+try {
   const started = Date.now();
-  await page.goto(scenario.url, { timeout });
+  await browser.goto(scenario.url);
   await browser.waitFor(() => window.edgesegPage !== undefined, null);
-  report.ready = await page.evaluate(async () => {
+  report.ready = await browser.evaluate(async () => {
     const ready = await window.edgesegPage.ready;
     // The service worker has cached the page once it is active and controls the page.
     const worker = navigator.serviceWorker ? await Promise.race([navigator.serviceWorker.ready,
@@ -101,20 +186,20 @@ try {
   report.installability_errors = await browser.installabilityErrors();
 
   for (const photo of scenario.photos ?? []) {
-    const before = Number(await page.evaluate(() => document.body.dataset.analyses ?? 0));
+    const before = Number(await browser.evaluate(() => document.body.dataset.analyses ?? 0));
     const began = Date.now();
     await browser.setFiles('#photo', photo.path);
     // While it is analysed, nothing may start a second analysis: not the keyboard (Tab to the
     // file input, Space), not a click. Checked on the first photograph (a second's wait for a chooser).
     let busyInput = null;
     if (report.photos.length === 0) {
-      busyInput = await page.evaluate(() => {
+      busyInput = await browser.evaluate(() => {
         const input = document.getElementById('photo');
         input.focus();
         return { disabled: input.disabled, focused: document.activeElement === input, state: document.body.dataset.state };
       });
       const chooser = browser.chooserOpens(1000);
-      await page.keyboard.press('Space');
+      await browser.pressSpace();
       busyInput.file_chooser_opened = await chooser;
     }
     // Ping the main thread while the worker analyses: a frozen page would answer late.
@@ -122,22 +207,22 @@ try {
     let finished = false;
     while (!finished) {
       const ping = Date.now();
-      finished = await page.evaluate((count) => Number(document.body.dataset.analyses ?? 0) > count
+      finished = await browser.evaluate((count) => Number(document.body.dataset.analyses ?? 0) > count
         || document.body.dataset.state === 'fatal', before);
       slowest = Math.max(slowest, Date.now() - ping);
       if (Date.now() - began > timeout) throw new Error(`${photo.path}: no result after ${timeout} ms`);
       if (!finished) await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const outcome = await page.evaluate(() => ({
+    const outcome = await browser.evaluate(() => ({
       state: document.body.dataset.state,
       message: document.getElementById('error').textContent,
       // Through JSON, so that every driver returns the same plain data (puppeteer's BiDi serialisation differs).
       result: document.body.dataset.state === 'done' ? JSON.parse(JSON.stringify(window.edgesegPage.result)) : null,
     }));
     const entry = { path: photo.path, ...outcome, seconds: (Date.now() - began) / 1000, slowest_main_thread_ms: slowest, busy_input: busyInput,
-      analyses: Number(await page.evaluate(() => document.body.dataset.analyses ?? 0)) - before };
-    if (photo.screenshot) await page.screenshot({ path: photo.screenshot, fullPage: true, scale: 'css' });
-    if (photo.masks && outcome.state === 'done') entry.masks = await saveMasks(page, photo.masks);
+      analyses: Number(await browser.evaluate(() => document.body.dataset.analyses ?? 0)) - before };
+    if (photo.screenshot) await browser.screenshot(photo.screenshot);
+    if (photo.masks && outcome.state === 'done') entry.masks = await saveMasks(browser, photo.masks);
     report.photos.push(entry);
   }
 
@@ -147,8 +232,8 @@ try {
     report.layouts = [];
     for (const [width, height] of scenario.layouts) {
       await browser.setViewport(width, height);
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-      report.layouts.push(await page.evaluate(([width, height]) => {
+      await browser.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      report.layouts.push(await browser.evaluate(([width, height]) => {
         const root = document.scrollingElement;
         const box = document.getElementById('overlay').getBoundingClientRect();
         const widest = [...document.querySelectorAll('body *')].filter((node) => node.getBoundingClientRect().right > root.clientWidth + 0.5)
@@ -156,12 +241,12 @@ try {
         return { width, height, client_width: root.clientWidth, scroll_width: root.scrollWidth, overflowing: widest,
           overlay: { width: box.width, height: box.height }, state: document.body.dataset.state };
       }, [width, height]));
-      if (scenario.layout_screenshots) await page.screenshot({ path: `${scenario.layout_screenshots}-${width}x${height}.png`, fullPage: true });
+      if (scenario.layout_screenshots) await browser.screenshot(`${scenario.layout_screenshots}-${width}x${height}.png`);
     }
   }
 
   if (scenario.bench) {
-    const bench = await page.evaluate(async (runs) => {
+    const bench = await browser.evaluate(async (runs) => {
       const result = await window.edgesegPage.bench(runs);
       const bytes = new Uint8Array(result.input.buffer);
       let binary = '';
@@ -175,19 +260,18 @@ try {
 } catch (error) {
   report.error = String(error?.message ?? error);
   try {
-    const { page } = browser;
-    report.at_error = await page.evaluate(() => ({ state: document.body.dataset.state,
+    report.at_error = await browser.evaluate(() => ({ state: document.body.dataset.state,
       status: document.getElementById('status').textContent, error: document.getElementById('error').textContent }));
   } catch { /* the page is gone */ }
 } finally {
-  await browser.close();
+  await browser.finish();
 }
 console.log(JSON.stringify(report));
 process.exitCode = report.error ? 1 : 0;
 
 /** The last photograph's masks from the page, written as packed bits plus a JSON description. */
-async function saveMasks(page, prefix) {
-  const masks = await page.evaluate(async () => {
+async function saveMasks(browser, prefix) {
+  const masks = await browser.evaluate(async () => {
     const result = await window.edgesegPage.masks();
     const encode = (bytes) => {
       let binary = '';
