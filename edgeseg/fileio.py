@@ -133,7 +133,8 @@ def read_image(path: str | os.PathLike[str], data: bytes | None = None) -> np.nd
     bytes already read, when given (not read again).
 
     Raises :class:`DataError` naming the file for a missing, empty, truncated, undecodable or
-    grayscale image. 16-bit images are scaled to 8 bits; an alpha channel is dropped. EXIF
+    grayscale image. 16-bit images are scaled to 8 bits; an alpha channel is dropped; a CMYK JPEG
+    is decoded as browsers decode it (:func:`_cmyk_jpeg_to_rgb`). EXIF
     orientation is ignored so that images stay aligned with their masks.
     """
     path = Path(path)
@@ -141,6 +142,8 @@ def read_image(path: str | os.PathLike[str], data: bytes | None = None) -> np.nd
     problem = truncation_problem(data)
     if problem:
         raise DataError(f"{path}: {problem}; re-copy or re-download the file")
+    if _is_cmyk_jpeg(data):
+        return _cmyk_jpeg_to_rgb(path, data)
     array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if array is None:
         raise DataError(f"{path}: not a readable image (corrupt or unsupported format)")
@@ -155,6 +158,38 @@ def read_image(path: str | os.PathLike[str], data: bytes | None = None) -> np.nd
     if array.shape[2] == 4:
         array = array[:, :, :3]
     return np.ascontiguousarray(cv2.cvtColor(array, cv2.COLOR_BGR2RGB))
+
+
+def _is_cmyk_jpeg(data: bytes) -> bool:
+    """Whether ``data`` is a JPEG whose frame has four components (CMYK or YCCK), from its SOF header."""
+    if not data.startswith(b"\xff\xd8"):
+        return False
+    position = 2
+    while position + 9 < len(data) and data[position] == 0xFF:
+        marker = data[position + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            position += 2
+            continue
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start of frame
+            return data[position + 9] == 4
+        position += 2 + length
+    return False
+
+
+def _cmyk_jpeg_to_rgb(path: Path, data: bytes) -> np.ndarray:
+    """A CMYK JPEG decoded as browsers decode it (Chromium's pixels equal PIL's; OpenCV's differ by
+    one level on every pixel, which moved lesion areas by several percent), so that ``edgeseg
+    predict`` and the page give one answer for a photograph from a print workflow or a scanner."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return np.array(image.convert("RGB"))  # a writable copy
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+        raise DataError(f"{path}: not a readable image (corrupt or unsupported format)") from None
 
 
 def exif_orientation(path: str | os.PathLike[str], data: bytes | None = None) -> int:

@@ -118,3 +118,26 @@ def test_an_image_read_from_its_bytes_equals_one_read_from_its_file(tmp_path):
     data = path.read_bytes()
     assert np.array_equal(read_image(path, data), read_image(path))
     assert exif_orientation(path, data) == exif_orientation(path) == 6
+
+
+@pytest.mark.parametrize("adobe", [False, True], ids=["plain CMYK", "Adobe CMYK"])
+def test_a_cmyk_jpeg_decodes_as_browsers_do(tmp_path, adobe):
+    """Issue #32: Chromium decodes a CMYK JPEG as PIL does; OpenCV is one level off on almost every
+    pixel, which moved the page's and predict's lesion areas apart. read_image takes PIL's pixels."""
+    import cv2
+
+    rgb = Image.fromarray((np.random.default_rng(5).random((48, 64, 3)) * 255).astype(np.uint8))
+    path = tmp_path / "cmyk.jpg"
+    if adobe:  # Photoshop's inverted CMYK with an APP14 Adobe marker, as PIL writes for CMYK by default
+        rgb.convert("CMYK").save(path, "JPEG", quality=95)
+    else:
+        rgb.convert("CMYK").save(path, "JPEG", quality=90, subsampling=0)
+    with Image.open(path) as image:
+        assert image.mode == "CMYK"
+        browser = np.array(image.convert("RGB"))
+    opencv = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    assert (opencv != browser).mean() > 0.5  # the case the fix is for
+    assert np.array_equal(read_image(path), browser)
+    plain = tmp_path / "rgb.jpg"
+    rgb.save(plain, "JPEG", quality=95)  # an ordinary JPEG still goes through OpenCV
+    assert np.array_equal(read_image(plain), cv2.cvtColor(cv2.imread(str(plain)), cv2.COLOR_BGR2RGB))

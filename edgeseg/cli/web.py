@@ -32,6 +32,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     build.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT}); an earlier build there is replaced")
     build.add_argument("--source", type=Path, metavar="DIR",
                        help="the web_demo folder of an edgeseg source checkout (default: the one beside this installation)")
+    build.add_argument("--verbose", action="store_true", help="show the converter's own output while the default is exported")
     build.set_defaults(handler=run_build)
 
     serve = sub.add_parser("serve", help="serve a built page to this machine and the local network",
@@ -66,7 +67,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from edgeseg.web.build import build_page
 
-    built = build_page(args.model, args.out, args.source)
+    built = build_page(args.model, args.out, args.source, verbose=args.verbose)
     print(f"Built the page around {built.model.name} ({built.runtime}) in {built.folder}: {built.files} files, "
           f"{built.bytes / 1e6:.1f} MB, {built.gzip_bytes / 1e6:.1f} MB gzip-compressed.")
     print(f"Open it:  edgeseg web serve {built.folder}")

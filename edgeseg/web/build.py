@@ -22,9 +22,12 @@ import functools
 import gzip
 import hashlib
 import json
+import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,16 +106,17 @@ def web_demo_folder(source: str | Path | None = None) -> Path:
 
 
 def build_page(model: str | Path | None, out: str | Path, source: str | Path | None = None,
-               log: Callable[[str], object] = print) -> BuiltPage:
+               log: Callable[[str], object] = print, verbose: bool = False) -> BuiltPage:
     """Build the page around ``model`` (an exported ``.onnx`` or ``.tflite``; the embedded default
-    exported to fp32 TFLite when None) into ``out``, replacing an earlier build there."""
+    exported to fp32 TFLite when None, the converter's own output shown only when ``verbose``)
+    into ``out``, replacing an earlier build there."""
     web_demo = web_demo_folder(source)
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not (out / "build.json").is_file():
         raise EdgesegError(f"{out}: folder exists and is not an earlier page build; pick an empty or new --out")
     with tempfile.TemporaryDirectory(prefix="edgeseg-web-") as scratch:
         if model is None:
-            model = _export_default(Path(scratch) / "export", log)
+            model = _export_default(Path(scratch) / "export", log, verbose)
         model = Path(model)
         runtime = RUNTIMES.get(model.suffix.lower())
         if runtime is None:
@@ -135,16 +139,56 @@ def build_page(model: str | Path | None, out: str | Path, source: str | Path | N
     return result
 
 
-def _export_default(folder: Path, log: Callable[[str], object]) -> Path:
-    """The embedded default student exported and verified (the only step that imports torch)."""
+def _export_default(folder: Path, log: Callable[[str], object], verbose: bool = False) -> Path:
+    """The embedded default student exported and verified (the only step that imports torch); its
+    verification in one line, and the converter's progress and warnings out of the terminal unless
+    ``verbose`` (shown when the export fails)."""
     from edgeseg.export import ExportOptions, export_model
 
     log(f"Exporting the embedded default model to {DEFAULT_TARGET} {DEFAULT_PRECISION} (a few minutes) ...")
-    results = export_model(ExportOptions(target=DEFAULT_TARGET, precisions=[DEFAULT_PRECISION], out=str(folder), golden=False), log=log)
-    done = [r.path for r in results if r.path is not None and r.path.is_file() and r.path.suffix == f".{DEFAULT_TARGET}"]
+    options = ExportOptions(target=DEFAULT_TARGET, precisions=[DEFAULT_PRECISION], out=str(folder), golden=False)
+    noise = ""
+    if verbose:
+        results = export_model(options, log=log)
+    else:
+        with _captured_output() as captured:
+            try:
+                # Only where the verification images come from is worth a line of its own.
+                results = export_model(options, log=lambda line: log(line) if str(line).startswith("Verifying on") else None)
+            finally:
+                noise = captured.read_text(errors="replace")
+    done = [r for r in results if r.path is not None and r.path.is_file() and r.path.suffix == f".{DEFAULT_TARGET}" and r.ok]
     if not done:
-        raise EdgesegError("exporting the embedded default failed (see above); pass an exported file with --model")
-    return done[0]
+        print(noise[-4000:], file=sys.stderr, end="")
+        reasons = "; ".join(r.message or r.status for r in results)
+        raise EdgesegError(f"exporting the embedded default failed ({reasons}); pass an exported file with --model, or rerun with --verbose")
+    result = done[0]
+    checked = result.verification.summary() if result.verification is not None else "not verified"
+    log(f"{result.path.name}: {result.status} against PyTorch ({checked}), {result.seconds:.0f} s")
+    return result.path
+
+
+@contextmanager
+def _captured_output() -> Iterator[Path]:
+    """The process's stdout and stderr (file descriptors 1 and 2, which the converters' native code
+    writes to) into a temporary file while the block runs; yields the file's path."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with tempfile.TemporaryDirectory(prefix="edgeseg-quiet-") as scratch:
+        path = Path(scratch) / "output.txt"
+        with path.open("wb") as sink:
+            os.dup2(sink.fileno(), 1)
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield path
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.dup2(saved[0], 1)
+                os.dup2(saved[1], 2)
+                os.close(saved[0])
+                os.close(saved[1])
 
 
 def _checked_metadata(model: Path) -> dict:

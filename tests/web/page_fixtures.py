@@ -85,6 +85,22 @@ def bad_inputs(folder: Path, photograph: Path) -> dict[str, Path]:
     return paths
 
 
+def camera_photographs(folder: Path, photograph: Path) -> dict[str, Path]:
+    """The photograph as cameras and scanners write it (issue #32): a CMYK JPEG (OpenCV decodes
+    it one level off on every pixel, browsers and PIL alike), and a JPEG stored sideways with EXIF
+    orientation 6 (turn a quarter clockwise), whose upright pixels are the photograph's."""
+    from PIL import Image
+
+    with Image.open(photograph) as image:
+        rgb = image.convert("RGB")
+    paths = {"CMYK JPEG": folder / "cmyk.jpg", "EXIF-rotated JPEG": folder / "rotated.jpg"}
+    rgb.convert("CMYK").save(paths["CMYK JPEG"], "JPEG", quality=95)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    rgb.transpose(Image.Transpose.ROTATE_90).save(paths["EXIF-rotated JPEG"], "JPEG", quality=95, exif=exif.tobytes())
+    return paths
+
+
 def unpack(path: Path, width: int, height: int) -> np.ndarray:
     """A mask the page wrote packed 8 pixels a byte (most significant bit first)."""
     return np.unpackbits(np.fromfile(path, np.uint8))[: width * height].reshape(height, width).astype(bool)

@@ -24,7 +24,7 @@ import pytest
 from edgeseg.web.browser import browser_problem, drive, serving
 from edgeseg.web.build import WEB_DEMO, build_page
 from edgeseg.web.serve import lan_address
-from tests.web.page_fixtures import BIG, BIG_SIZE, bad_inputs, edgeseg, exported_default, screening_photograph, unpack
+from tests.web.page_fixtures import BIG, BIG_SIZE, bad_inputs, camera_photographs, edgeseg, exported_default, screening_photograph, unpack
 
 AGREEMENT = 0.99  # the issue's acceptance: masks agree on at least 99 % of field-of-view pixels
 # What the port achieves (IDRiD 55: 2 of 8.4 million pixels differ, both where predict's 16-bit map
@@ -61,9 +61,10 @@ class Material:
         self.page = build_page(exported_default(cache), folder / "page", log=lambda *_: None).folder
         self.photograph, self.described = screening_photograph(folder)
         self.bad = bad_inputs(folder, self.photograph)
+        self.camera = camera_photographs(folder, self.photograph)
         self.reference = folder / "predict"
-        self._predict = subprocess.Popen([sys.executable, "-m", "edgeseg", "predict", str(self.photograph), "--out", str(self.reference),
-                                          "--full-maps"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self._predict = subprocess.Popen([sys.executable, "-m", "edgeseg", "predict", str(self.photograph), *map(str, self.camera.values()),
+                                          "--out", str(self.reference), "--full-maps"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self._rejections = {name: subprocess.Popen([sys.executable, "-m", "edgeseg", "predict", path.name, "--out", str(folder / "rejected")],
                                                    cwd=path.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                             for name, path in self.bad.items() if name != BIG}
@@ -95,8 +96,10 @@ def visits(request: pytest.FixtureRequest, material: Material) -> dict:
     folder = material.folder / engine
     folder.mkdir()
     profile = folder / "profile"
+    camera_masks = {name: folder / f"camera-{index}" for index, name in enumerate(material.camera)}
     photos = [{"path": str(material.photograph), "masks": str(folder / "page-masks"), "screenshot": str(folder / "screenshot.png")},
-              *({"path": str(path)} for path in material.bad.values())]
+              *({"path": str(path), "masks": str(camera_masks[name])} for name, path in material.camera.items()),
+              *({"path": str(path)} for path in material.bad.values())]  # the 12000x7970 one last: the layouts show its result
     with serving(material.page) as (url, server):
         online = drive({"engine": engine, "url": url, "profile": str(profile), "photos": photos, "layouts": LAYOUTS})
         transfers = list(server.transfers)
@@ -105,7 +108,7 @@ def visits(request: pytest.FixtureRequest, material: Material) -> dict:
                                                      "photos": [{"path": str(material.photograph)}]})
     return {"engine": engine, "online": online, "offline": offline, "transfers": transfers, "url": url, "photograph": material.photograph,
             "page": material.page, "described": material.described, "bad": material.bad, "reference": material.reference,
-            "messages": material.messages(), "masks": folder / "page-masks"}
+            "messages": material.messages(), "masks": folder / "page-masks", "camera": material.camera, "camera_masks": camera_masks}
 
 
 def test_page_loads_isolated_with_threads(visits: dict) -> None:
@@ -119,30 +122,45 @@ def test_page_loads_isolated_with_threads(visits: dict) -> None:
         assert visits["online"]["installability_errors"] == [], "Chromium would not offer to install the page"
 
 
-def test_masks_agree_with_edgeseg_predict(visits: dict) -> None:
-    result = visits["online"]["photos"][0]
+def page_agreement(visits: dict, result: dict, photograph: Path, masks_prefix: Path) -> dict[str, float]:
+    """Per lesion, the share of the field of view's pixels where the page's mask of ``photograph``
+    equals edgeseg predict's (its full-resolution map at the card's threshold); the field of view
+    and the page's areas are checked on the way."""
     assert result["state"] == "done", result["message"]
     masks = result["masks"]
     width, height, box = masks["width"], masks["height"], masks["box"]
-    stem = Path(visits["photograph"]).stem
+    stem = photograph.stem
     summary = json.loads((visits["reference"] / f"{stem}.json").read_text())
-    fov = unpack(Path(f"{visits['masks']}.fov.bits"), width, height)
-    assert int(fov.sum()) == masks["field_of_view_pixels"] == summary["field_of_view_pixels"], "field of view differs from predict's"
+    fov = unpack(Path(f"{masks_prefix}.fov.bits"), width, height)
+    assert int(fov.sum()) == masks["field_of_view_pixels"] == summary["field_of_view_pixels"], f"{stem}: field of view differs from predict's"
     box_width, box_height = box["x1"] - box["x0"], box["y1"] - box["y0"]
     agreements = {}
     for lesion in masks["lesions"]:
         page = np.zeros((height, width), bool)
-        page[box["y0"]:box["y1"], box["x0"]:box["x1"]] = unpack(Path(f"{visits['masks']}.{lesion}.bits"), box_width, box_height)
+        page[box["y0"]:box["y1"], box["x0"]:box["x1"]] = unpack(Path(f"{masks_prefix}.{lesion}.bits"), box_width, box_height)
         probabilities = cv2.imread(str(visits["reference"] / f"{stem}_{lesion}.png"), cv2.IMREAD_UNCHANGED)
         assert probabilities.shape == (height, width), f"predict's {lesion} map is {probabilities.shape}, not the photograph's size"
         predicted = probabilities.astype(np.float64) / np.iinfo(probabilities.dtype).max >= summary["lesions"][lesion]["threshold"]
         agreements[lesion] = float((page == predicted)[fov].mean())
         page_area = result["result"]["summary"]["lesions"][lesion]["area_pixels"]
         assert page_area == int(page.sum())
-        assert abs(page_area - summary["lesions"][lesion]["area_pixels"]) <= max(50, 0.01 * summary["lesions"][lesion]["area_pixels"]), lesion
-    print(f"{visits['described']}: masks agree with edgeseg predict on {agreements} of {int(fov.sum())} field-of-view pixels")
+        assert abs(page_area - summary["lesions"][lesion]["area_pixels"]) <= max(50, 0.01 * summary["lesions"][lesion]["area_pixels"]), (stem, lesion)
+    print(f"{stem} ({visits['engine']}): masks agree with edgeseg predict on {agreements} of {int(fov.sum())} field-of-view pixels")
+    return agreements
+
+
+def test_masks_agree_with_edgeseg_predict(visits: dict) -> None:
+    agreements = page_agreement(visits, visits["online"]["photos"][0], Path(visits["photograph"]), visits["masks"])
     assert min(agreements.values()) >= AGREEMENT, f"{visits['described']}: agreement on the field of view {agreements}"
     assert min(agreements.values()) >= PORT_AGREEMENT, f"{visits['described']}: agreement on the field of view {agreements}"
+
+
+def test_camera_photographs_give_predicts_masks(visits: dict) -> None:
+    """Issue #32: a CMYK JPEG (decoded as browsers decode it, not as OpenCV does) and a JPEG stored
+    sideways with an EXIF orientation (turned upright by both) give the page's masks in predict."""
+    for index, (name, path) in enumerate(visits["camera"].items(), start=1):
+        agreements = page_agreement(visits, visits["online"]["photos"][index], path, visits["camera_masks"][name])
+        assert min(agreements.values()) >= PORT_AGREEMENT, f"{name}: agreement on the field of view {agreements}"
 
 
 def test_the_page_gives_predicts_verdict_and_findings(visits: dict) -> None:
@@ -200,7 +218,7 @@ def test_second_visit_works_offline(visits: dict) -> None:
 
 
 def test_bad_inputs_get_edgeseg_messages_or_a_result_and_never_freeze(visits: dict) -> None:
-    outcomes = dict(zip(visits["bad"], visits["online"]["photos"][1:]))
+    outcomes = dict(zip(visits["bad"], visits["online"]["photos"][1 + len(visits["camera"]):]))
     for name, outcome in outcomes.items():
         assert outcome["slowest_main_thread_ms"] < FROZEN_MS, f"{name}: the page froze for {outcome['slowest_main_thread_ms']} ms"
     for name, message in visits["messages"].items():

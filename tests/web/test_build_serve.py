@@ -138,3 +138,22 @@ def test_web_demo_sources_and_lock_file_are_committed_together() -> None:
     lock = json.loads((WEB_DEMO / "package-lock.json").read_text())
     for name, version in {**package["dependencies"], **package["devDependencies"]}.items():
         assert lock["packages"][f"node_modules/{name}"]["version"] == version, name
+
+
+def test_converter_output_is_kept_out_of_the_terminal_and_kept_for_an_error(capfd):
+    """`edgeseg web build` exports the default quietly (issue #32): what native code writes to the
+    process's stdout and stderr while the converter runs is captured, not shown."""
+    import os
+
+    from edgeseg.web.build import _captured_output
+
+    print("before", flush=True)
+    with _captured_output() as captured:
+        os.write(1, b"[START] LiteRT-Torch Convert\n")
+        os.write(2, b"W0000 converter warning\n")
+        inside = captured.read_text()
+    print("after", flush=True)
+    shown = capfd.readouterr()
+    assert "LiteRT-Torch" not in shown.out + shown.err and "converter warning" not in shown.err
+    assert "before" in shown.out and "after" in shown.out
+    assert "LiteRT-Torch" in inside and "converter warning" in inside
