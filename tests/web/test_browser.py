@@ -191,6 +191,18 @@ def test_nothing_starts_a_second_analysis_while_one_runs(visits: dict) -> None:
     assert photo["analyses"] == 1
 
 
+def test_the_photograph_is_named_and_shown_small_beside_its_result_with_progress(visits: dict) -> None:
+    """Issue #32: a health worker sees which photograph a result belongs to (its name and a
+    thumbnail at most 192 px a side, in the photograph's proportions) and a bar advancing through
+    the analysis's steps."""
+    photo = visits["online"]["photos"][0]
+    assert photo["chosen"]["shown"] and photo["chosen"]["name"] == Path(visits["photograph"]).name
+    width, height = photo["chosen"]["thumbnail"]
+    size = photo["result"]["summary"]["size"]
+    assert max(width, height) == 192 and abs(width / height - size[0] / size[1]) < 0.02, (width, height, size)
+    assert photo["progress_steps"] >= 3, "the progress bar did not advance while the photograph was analysed"
+
+
 def test_page_requests_only_its_own_files(visits: dict) -> None:
     origin = visits["url"].rstrip("/")
     for name in ("online", "offline")[: 1 if visits["offline"] is None else 2]:

@@ -5,6 +5,8 @@
  * `window.edgesegPage` lets tests drive the page and read its results.
  */
 
+import { labelComponents } from './fundus/opencv/connected-components.js';
+
 /** Overlay colours (RGB) of edgeseg/predict/overlay.py: LESION_COLOURS. */
 const LESION_COLOURS = { MA: [0, 255, 255], HE: [60, 255, 60], EX: [40, 90, 255], SE: [255, 0, 255], OD: [255, 255, 255] };
 const SPARE_COLOURS = [[255, 200, 0], [255, 120, 120], [120, 200, 255]];
@@ -14,7 +16,10 @@ const ui = {
   input: $('photo'), status: $('status'), error: $('error'), result: $('result'), canvas: $('overlay'),
   legend: $('legend'), verdict: $('verdict'), summary: document.querySelector('#summary tbody'), timing: $('timing'),
   notice: $('notice'), modelInfo: $('model-info'), credit: $('credit'),
+  chosen: $('chosen'), thumbnail: $('thumbnail'), chosenName: $('chosen-name'), progress: $('progress'),
 };
+/** Lesions of a few pixels, ringed on the overlay so that they can be seen on a phone's screen. */
+const RINGED_LESIONS = new Set(['MA']);
 
 let worker = null;
 let model = null;
@@ -68,7 +73,10 @@ function receive(message) {
     showError(message.message);
     readyResolve(null);
   } else if (message.type === 'progress') {
-    ui.status.textContent = `Analysing: ${message.stage}…`;
+    ui.status.textContent = `Analysing ${message.name ?? 'the photograph'}: ${message.stage}…`;
+    ui.progress.value = Math.min(ui.progress.max, ui.progress.value + 1);
+  } else if (message.type === 'thumbnail') {
+    showThumbnail(message.bitmap);
   } else {
     const request = waiting.get(message.id);
     if (!request) return;
@@ -107,7 +115,37 @@ function drawOverlay() {
   ui.canvas.height = display.height;
   const context = ui.canvas.getContext('2d');
   context.putImageData(new ImageData(pixels, display.width, display.height), 0, 0);
+  drawRings(context, display);
   drawAnatomy(context, current.findings, display.width / current.summary.size[0]);
+}
+
+/** The chosen photograph, small, beside its name (the worker sends it once the photograph is decoded). */
+function showThumbnail(bitmap) {
+  ui.thumbnail.width = bitmap.width;
+  ui.thumbnail.height = bitmap.height;
+  ui.thumbnail.getContext('2d').drawImage(bitmap, 0, 0);
+  bitmap.close();
+  ui.thumbnail.hidden = false;
+}
+
+/**
+ * A ring around each component of the ringed lesions (microaneurysms: a few pixels each, invisible
+ * at a phone's size when only tinted), in the lesion's colour, about 1.5 % of the overlay's width across.
+ */
+function drawRings(context, display) {
+  const radius = Math.max(4, display.width / 70);
+  context.lineWidth = Math.max(1, display.width / 500);
+  model.metadata.lesions.forEach((lesion, index) => {
+    if (!RINGED_LESIONS.has(lesion) || !shown.has(lesion)) return;
+    const { count, bounds } = labelComponents(display.masks[lesion], display.width, display.height);
+    context.strokeStyle = `rgb(${colourOf(lesion, index).join(',')})`;
+    for (let label = 1; label <= count; label++) {
+      const [x0, y0, x1, y1] = bounds[label];
+      context.beginPath();
+      context.arc((x0 + x1 + 1) / 2, (y0 + y1 + 1) / 2, Math.max(radius, (x1 - x0) / 2 + radius / 2), 0, 2 * Math.PI);
+      context.stroke();
+    }
+  });
 }
 
 /** The optic disc, the fovea and the circle one disc diameter around it, as `edgeseg predict` draws them. */
@@ -214,6 +252,11 @@ async function analyse(file) {
   if (!model) throw new Error('the model is not loaded');
   showError('');
   ui.result.hidden = true;
+  ui.chosenName.textContent = file.name || 'the photograph';
+  ui.thumbnail.hidden = true;
+  ui.chosen.hidden = false;
+  ui.progress.value = 0;
+  ui.progress.hidden = false;
   setState('busy', `Analysing ${file.name || 'the photograph'}…`);
   try {
     const result = await ask({ type: 'analyse', file });
@@ -227,6 +270,7 @@ async function analyse(file) {
     throw error;
   } finally {
     analysing = false;
+    ui.progress.hidden = true;
     ui.input.disabled = false;
     document.body.dataset.analyses = String(Number(document.body.dataset.analyses ?? 0) + 1);
   }

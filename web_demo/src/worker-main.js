@@ -11,6 +11,7 @@ import { RgbImage } from './fundus/rgb-image.js';
 const MAX_PIXELS = 100e6;
 /** The longest side of the overlay shown on the page. */
 const DISPLAY_SIDE = 1024;
+const THUMBNAIL_SIDE = 192; // the page shows it at most 96x64 CSS px, sharp on a 2x or 3x screen
 
 const state = { engine: null, metadata: null, spec: null, last: null };
 
@@ -93,13 +94,24 @@ async function decode(file) {
   return { name, image, bitmap };
 }
 
+/** The photograph at most 192 px a side, for the page to show beside its name (best effort). */
+async function sendThumbnail(bitmap) {
+  const scale = Math.min(1, THUMBNAIL_SIDE / Math.max(bitmap.width, bitmap.height));
+  try {
+    const thumbnail = await createImageBitmap(bitmap, { resizeWidth: Math.max(1, Math.round(bitmap.width * scale)),
+      resizeHeight: Math.max(1, Math.round(bitmap.height * scale)), resizeQuality: 'medium' });
+    self.postMessage({ type: 'thumbnail', bitmap: thumbnail }, [thumbnail]);
+  } catch { /* a browser without resizing createImageBitmap: no thumbnail */ }
+}
+
 async function analyse({ id, file }) {
   if (!state.engine) throw new Error('the model is not loaded yet');
-  const progress = (stage) => self.postMessage({ type: 'progress', id, stage });
+  const progress = (stage) => self.postMessage({ type: 'progress', id, stage, name: file?.name });
   progress('reading the photograph');
   const decodeStart = performance.now();
   const { name, image, bitmap } = await decode(file);
   const decode_ms = performance.now() - decodeStart;
+  await sendThumbnail(bitmap);
   try {
     const result = await analysePhotograph(image, name, state.spec, state.metadata, state.engine, progress);
     progress('drawing the overlay');

@@ -204,11 +204,14 @@ try {
     }
     // Ping the main thread while the worker analyses: a frozen page would answer late.
     let slowest = 0;
+    let furthest = 0; // the progress bar's furthest step seen
     let finished = false;
     while (!finished) {
       const ping = Date.now();
-      finished = await browser.evaluate((count) => Number(document.body.dataset.analyses ?? 0) > count
-        || document.body.dataset.state === 'fatal', before);
+      const seen = await browser.evaluate((count) => ({ finished: Number(document.body.dataset.analyses ?? 0) > count
+        || document.body.dataset.state === 'fatal', progress: document.getElementById('progress')?.value ?? 0 }), before);
+      finished = seen.finished;
+      furthest = Math.max(furthest, seen.progress);
       slowest = Math.max(slowest, Date.now() - ping);
       if (Date.now() - began > timeout) throw new Error(`${photo.path}: no result after ${timeout} ms`);
       if (!finished) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -216,10 +219,14 @@ try {
     const outcome = await browser.evaluate(() => ({
       state: document.body.dataset.state,
       message: document.getElementById('error').textContent,
+      chosen: { name: document.getElementById('chosen-name')?.textContent, shown: !document.getElementById('chosen')?.hidden,
+        thumbnail: document.getElementById('thumbnail')?.hidden ? null
+          : [document.getElementById('thumbnail').width, document.getElementById('thumbnail').height] },
       // Through JSON, so that every driver returns the same plain data (puppeteer's BiDi serialisation differs).
       result: document.body.dataset.state === 'done' ? JSON.parse(JSON.stringify(window.edgesegPage.result)) : null,
     }));
     const entry = { path: photo.path, ...outcome, seconds: (Date.now() - began) / 1000, slowest_main_thread_ms: slowest, busy_input: busyInput,
+      progress_steps: furthest,
       analyses: Number(await browser.evaluate(() => document.body.dataset.analyses ?? 0)) - before };
     if (photo.screenshot) await browser.screenshot(photo.screenshot);
     if (photo.masks && outcome.state === 'done') entry.masks = await saveMasks(browser, photo.masks);
