@@ -57,8 +57,10 @@ def _component_count(mask: np.ndarray) -> int:
 
 
 @dataclass
-class PreparedImage:
-    """One processed image, encoded and ready to be written, with its manifest record."""
+class EncodedSample:
+    """One dataset image prepared by `edgeseg data prepare`: the image and its masks encoded, ready to be
+    written, with its manifest record (not the model-input square, which is
+    :class:`edgeseg.inference.preprocessing.PreparedImage`)."""
 
     stem: str
     split: str
@@ -81,7 +83,7 @@ class PreparedImage:
         record: dict | None = None,
         survival: Mapping[str, MaskResizeStats] | None = None,
         image_suffix: str = IMAGE_SUFFIX,
-    ) -> "PreparedImage":
+    ) -> "EncodedSample":
         """Encode an RGB image and its (len(ALL_LESIONS), H, W) masks.
 
         ``annotated`` lists the lesions that have a mask file (default: those with any pixel);
@@ -121,7 +123,7 @@ class PreparedImage:
         )
 
 
-def prepare_sample(sample: SegSample, size: int) -> PreparedImage:
+def prepare_sample(sample: SegSample, size: int) -> EncodedSample:
     """Crop, resize and encode one sample; raises :class:`DataError` on bad input."""
     image = sample.load_image()
     problem = fundus_problem(image)
@@ -141,12 +143,12 @@ def prepare_sample(sample: SegSample, size: int) -> PreparedImage:
         "source_size": [int(image.shape[1]), int(image.shape[0])],
         "fov_box": box.as_list(),
     }
-    return PreparedImage.from_arrays(
+    return EncodedSample.from_arrays(
         sample.stem, sample.split, cropped, masks, annotated=list(sample.masks), record=record, survival=survival
     )
 
 
-def _prepare_task(task: tuple[SegSample, int]) -> PreparedImage | str:
+def _prepare_task(task: tuple[SegSample, int]) -> EncodedSample | str:
     sample, size = task
     try:
         return prepare_sample(sample, size)
@@ -154,19 +156,19 @@ def _prepare_task(task: tuple[SegSample, int]) -> PreparedImage | str:
         return str(exc)
 
 
-def _mean_std(items: Iterable[PreparedImage], attribute: str) -> dict[str, list[float]]:
+def _mean_std(items: Iterable[EncodedSample], attribute: str) -> dict[str, list[float]]:
     items = list(items)
     mean, std = mean_std_from_moments(sum(getattr(item, attribute) for item in items), sum(item.pixels for item in items))
     return {"mean": list(mean), "std": list(std)}
 
 
-def _relative_files(item: PreparedImage) -> list[str]:
+def _relative_files(item: EncodedSample) -> list[str]:
     files = [f"{item.split}/images/{item.stem}{item.image_suffix}"]
     files += [f"{item.split}/masks/{lesion}/{item.stem}_{lesion}.png" for lesion in item.mask_bytes]
     return files
 
 
-def _survival_summary(items: Sequence[PreparedImage], lesion: str) -> dict[str, int] | None:
+def _survival_summary(items: Sequence[EncodedSample], lesion: str) -> dict[str, int] | None:
     entries = [item.record["lesions"][lesion] for item in items if lesion in item.record["lesions"]]
     entries = [entry for entry in entries if "source_components" in entry]
     if not entries:
@@ -183,7 +185,7 @@ def _survival_summary(items: Sequence[PreparedImage], lesion: str) -> dict[str, 
 
 def write_prepared_dataset(
     out: str | Path,
-    items: Sequence[PreparedImage],
+    items: Sequence[EncodedSample],
     source: dict,
     params: dict | None = None,
     fingerprint: str | None = None,

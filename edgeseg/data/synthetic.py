@@ -232,7 +232,7 @@ def write_synthetic_dataset(
     without masks under ``grading/`` (for SUNet's alternating training).
     """
     from edgeseg.data.folder import write_grades
-    from edgeseg.data.prepare import PreparedImage, write_prepared_dataset
+    from edgeseg.data.prepare import EncodedSample, write_prepared_dataset
     from edgeseg.fileio import atomic_write_bytes, encode_image
 
     out = Path(out)
@@ -242,7 +242,7 @@ def write_synthetic_dataset(
         split = "train" if index < n_train else "test"
         fundus = make_fundus(size, seed=seed * 100_003 + index)
         stem = f"synth_{index:03d}"
-        items.append(PreparedImage.from_arrays(stem, split, fundus.image, fundus.masks, image_suffix=".png"))
+        items.append(EncodedSample.from_arrays(stem, split, fundus.image, fundus.masks, image_suffix=".png"))
         grades[split][stem] = (fundus.dr, fundus.dme)
     for split in ("train", "test"):
         if n_grading:
