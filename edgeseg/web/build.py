@@ -97,12 +97,15 @@ class BuiltPage:
 
 
 def web_demo_folder(source: str | Path | None = None) -> Path:
-    """The ``web_demo/`` folder of the source checkout (or ``source``), checked."""
-    folder = Path(source) if source else WEB_DEMO
-    if not (folder / "src" / "index.html").is_file():
-        raise EdgesegError(f"{folder}: no web_demo sources (src/index.html); the page is built from a source checkout of edgeseg: "
-                           "pass its folder with --source path/to/edgeseg/web_demo")
-    return folder
+    """The ``web_demo/`` folder the page is built from, checked: ``source`` when given; else the one
+    beside this installation (an editable install of a checkout), else ``./web_demo`` (the checkout
+    a non-editable ``pip install .`` was run from, as the README's commands run)."""
+    candidates = [Path(source)] if source else [WEB_DEMO, Path.cwd() / "web_demo"]
+    for folder in candidates:
+        if (folder / "src" / "index.html").is_file():
+            return folder
+    raise EdgesegError(f"{candidates[0]}: no web_demo sources (src/index.html); the page is built from a source checkout of edgeseg: "
+                       "run this in the checkout's folder, or pass its web_demo with --source path/to/edgeseg/web_demo")
 
 
 def build_page(model: str | Path | None, out: str | Path, source: str | Path | None = None,

@@ -157,3 +157,19 @@ def test_converter_output_is_kept_out_of_the_terminal_and_kept_for_an_error(capf
     assert "LiteRT-Torch" not in shown.out + shown.err and "converter warning" not in shown.err
     assert "before" in shown.out and "after" in shown.out
     assert "LiteRT-Torch" in inside and "converter warning" in inside
+
+
+def test_a_non_editable_install_finds_the_checkouts_web_demo_in_the_working_folder(tmp_path, monkeypatch) -> None:
+    """Issue #32: after `pip install ".[export]"` (no web_demo beside the installed package), the
+    README's `edgeseg web build`, run in the checkout, builds from ./web_demo."""
+    from edgeseg.web import build
+
+    checkout = tmp_path / "checkout"
+    (checkout / "web_demo" / "src").mkdir(parents=True)
+    (checkout / "web_demo" / "src" / "index.html").write_text("<!doctype html>")
+    monkeypatch.setattr(build, "WEB_DEMO", tmp_path / "site-packages" / "web_demo")  # what a non-editable install has
+    monkeypatch.chdir(checkout)
+    assert build.web_demo_folder() == checkout / "web_demo"
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(build.EdgesegError, match="run this in the checkout's folder, or pass its web_demo with --source"):
+        build.web_demo_folder()
