@@ -29,6 +29,7 @@ def bench_run(trained_tiny_model_file, tmp_path_factory):
     return code, out
 
 
+@pytest.mark.slow  # the whole bench on three exports: about 110 s; CI's second step runs it
 def test_every_runner_is_timed_and_scored(bench_run):
     code, out = bench_run
     assert code == 0
@@ -48,6 +49,7 @@ def test_every_runner_is_timed_and_scored(bench_run):
     assert results["machine"]["cpu"] and results["threads"] == 1
 
 
+@pytest.mark.slow  # the whole bench on three exports: about 110 s; CI's second step runs it
 def test_markdown_and_plots_are_written(bench_run):
     _, out = bench_run
     text = (out / "results.md").read_text()
@@ -88,6 +90,7 @@ def test_runner_memory_is_its_own_not_the_parents(tiny_model_file):
     assert visit["peak_rss_mb"] < parent - 300, (visit["peak_rss_mb"], parent)
 
 
+@pytest.mark.slow  # the whole bench on three exports: about 110 s; CI's second step runs it
 def test_onnx_and_litert_runners_do_not_import_torch(bench_run):
     """An exported file's runner process loads its runtime and the model, not torch."""
     from edgeseg.bench.harness import BenchOptions, _worker

@@ -31,6 +31,7 @@ def _train_u2xs_mt(tmp_path, epochs: int, val_every: int) -> tuple[dict, float]:
     return summary.best_metrics, _cpu_seconds() - start
 
 
+@pytest.mark.slow  # about 110 s; CI's second step runs it
 def test_u2xs_mt_reaches_validation_aupr_08_on_every_lesion_in_45_epochs(tmp_path):
     """Measured (2026-11-30, next to another training run): 170-178 s of CPU time over seeds 0
     and 1, validation AUPR MA 0.905-0.917, HE 0.948-0.953, EX 0.98, SE 0.99. Before epoch 30,
