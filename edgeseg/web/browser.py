@@ -67,8 +67,8 @@ def serving(folder: str | Path, host: str = "127.0.0.1") -> Iterator[tuple[str, 
 
 
 def drive(scenario: dict, timeout: float = 300) -> dict:
-    """Run the scenario (see drive-page.mjs) in its headless engine (Chromium unless ``engine`` says
-    "firefox") and return its report."""
+    """Run the scenario (see drive-page.mjs) in its engine (``engine``: "chromium", the default,
+    "firefox" or "webkit") and return its report."""
     web_demo = web_demo_folder()
     engine = scenario.get("engine", "chromium")
     problem = browser_problem(web_demo, engine)

@@ -154,12 +154,14 @@ def _export_default(folder: Path, log: Callable[[str], object], verbose: bool = 
     if verbose:
         results = export_model(options, log=log)
     else:
+        kept: list[str] = []  # only where the verification images come from is worth a line of its own
         with _captured_output() as captured:
             try:
-                # Only where the verification images come from is worth a line of its own.
-                results = export_model(options, log=lambda line: log(line) if str(line).startswith("Verifying on") else None)
+                results = export_model(options, log=lambda line: kept.append(str(line)) if str(line).startswith("Verifying on") else None)
             finally:
                 noise = captured.read_text(errors="replace")
+        for line in kept:  # logged once the terminal is back: inside the block it would be captured too
+            log(line)
     done = [r for r in results if r.path is not None and r.path.is_file() and r.path.suffix == f".{DEFAULT_TARGET}" and r.ok]
     if not done:
         print(noise[-4000:], file=sys.stderr, end="")
