@@ -17,23 +17,14 @@ from edgeseg.memory import peak_mb, resident_mb
 def measure(spec: dict) -> dict:
     """Load the model file ``spec["path"]`` (at ``spec["size"]`` for a PyTorch model when given)
     and time it; only the PyTorch runner imports torch."""
-    from dataclasses import replace
-
     import numpy as np
 
-    from edgeseg.inference.model_info import read_info
-    from edgeseg.inference.runners import RUNNERS, TorchRunner
+    from edgeseg.inference.runners import open_runner
 
-    info = read_info(spec["path"])
-    if spec.get("size") and info.format.name == "pytorch":
-        info = replace(info, preprocessing=info.preprocessing.with_size(int(spec["size"])))
-    size = info.preprocessing.size
-    square = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
     baseline = resident_mb()
-    if info.format.name == "pytorch":
-        runner = TorchRunner(info, threads=spec.get("threads"))
-    else:
-        runner = RUNNERS[info.format.name](info, spec.get("threads"))
+    runner = open_runner(spec["path"], spec.get("threads"), size=int(spec["size"]) if spec.get("size") else None)
+    size = runner.info.preprocessing.size
+    square = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
     run = runner.lesion_maps
     loaded = resident_mb()
     for _ in range(spec.get("warmup", 2)):

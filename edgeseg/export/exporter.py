@@ -1,8 +1,8 @@
 """`edgeseg export`: convert a trained model into every requested format and precision, verify
 each file against the PyTorch model, and keep only files that passed.
 
-One exporter per format, ``export_<name>(job, path)`` (the format table is
-:data:`edgeseg.inference.formats.FORMATS`). Each file is written under a temporary name, verified
+One exporter per format, ``export_<name>(job, path)``, named by the format's record
+(:data:`edgeseg.inference.formats.FORMATS`) and imported when the format is exported. Each file is written under a temporary name, verified
 (:mod:`edgeseg.export.verify`), and only then renamed to its final name; a file that fails
 verification is kept for inspection as ``<name>.failed`` (a name no app or runtime takes for a
 model) and the command exits 1. A format that fails never stops the others.
@@ -10,10 +10,12 @@ model) and the command exits 1. A format that fails never stops the others.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,16 +31,20 @@ from edgeseg.inference.runners import Runner, TorchRunner, open_runner
 from edgeseg.inference.torch_module import PixelsToProbabilities
 from edgeseg.memory import peak_mb, release_free_memory, reset_peak
 
-from .coreml_export import export_coreml
 from .golden import GoldenCase, golden_case, write_golden
 from .images import ImageSet, fundus_squares
 from .job import ExportJob
 from .metadata import build_metadata
-from .onnx_export import export_onnx
-from .tflite_export import export_tflite
 from .verify import check_coreml_spec, reference_outputs, verify_file
 
-EXPORTERS = {"onnx": export_onnx, "tflite": export_tflite, "coreml": export_coreml}
+
+
+def export_function(target: Format) -> Callable[[ExportJob, Path], None]:
+    """The ``export_<name>(job, path)`` that the format's record names."""
+    if target.exporter is None:
+        raise EdgesegError(f"{target.name} files are trained, not exported")
+    module, name = target.exporter.split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass
@@ -190,7 +196,7 @@ class Exporter:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                EXPORTERS[target.name](job, partial)
+                export_function(target)(job, partial)
             release_free_memory()  # the converter's work space, before the file is run (measured: 150 MB after LiteRT's)
             if not partial.exists():
                 raise EdgesegError("the converter wrote no file")

@@ -3,8 +3,10 @@ Ultralytics' export-formats table).
 
 For each format: the file suffix, the runtime that runs it and the packages it needs here, the
 packages that write it (``edgeseg export``; PyTorch models are trained, not exported), the
-precisions and default layout of an export, and where it runs. The runner of a format is
-:data:`edgeseg.inference.runners.RUNNERS`; the exporter is ``edgeseg.export.export_<name>``.
+precisions and default layout of an export, where it runs, and the code that runs and writes it:
+``runner`` names its :class:`~edgeseg.inference.runners.Runner` class (``open_runner`` opens every
+format through it), ``exporter`` its ``export_<name>`` function in :mod:`edgeseg.export` (by name,
+``module:function``, so that this lower layer imports neither the converters nor the export layer).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class Format:
     default_layout: str
     platforms: tuple[str, ...] | None  # sys.platform values it runs on; None: everywhere
     description: str
+    runner: str  # the Runner class in edgeseg.inference.runners
+    exporter: str | None  # "module:function" that writes it (edgeseg export); None: trained, not exported
 
     @property
     def exportable(self) -> bool:
@@ -70,13 +74,15 @@ FORMATS: dict[str, Format] = {
     item.name: item
     for item in (
         Format("pytorch", ".safetensors", "pytorch", ("torch",), (), ("fp32",), "nchw", None,
-               "PyTorch model file: weights and model card in safetensors (training, the reference)"),
+               "PyTorch model file: weights and model card in safetensors (training, the reference)", "TorchRunner", None),
         Format("onnx", ".onnx", "onnxruntime", ("onnxruntime",), ("onnx", "onnxruntime", "onnxscript", "onnxslim"),
-               ("fp32", "fp16", "int8"), "nchw", None, "ONNX opset 18 (ONNX Runtime on servers, desktops, phones and browsers)"),
+               ("fp32", "fp16", "int8"), "nchw", None, "ONNX opset 18 (ONNX Runtime on servers, desktops, phones and browsers)",
+               "OnnxRunner", "edgeseg.export.onnx_export:export_onnx"),
         Format("tflite", ".tflite", "litert", ("ai_edge_litert",), ("litert_torch", "ai_edge_litert", "ai_edge_quantizer"),
-               PRECISIONS, "nhwc", None, "LiteRT / TensorFlow Lite flatbuffer (Android)"),
+               PRECISIONS, "nhwc", None, "LiteRT / TensorFlow Lite flatbuffer (Android)", "LiteRTRunner",
+               "edgeseg.export.tflite_export:export_tflite"),
         Format("coreml", ".mlpackage", "coreml", ("coremltools",), ("coremltools",), ("fp32", "fp16", "int8"), "nchw", ("darwin",),
-               "Core ML ML Program (iOS 16+, macOS); runs on macOS only"),
+               "Core ML ML Program (iOS 16+, macOS); runs on macOS only", "CoreMLRunner", "edgeseg.export.coreml_export:export_coreml"),
     )
 }
 EXPORT_FORMATS: dict[str, Format] = {name: item for name, item in FORMATS.items() if item.exportable}

@@ -2,7 +2,8 @@
 bench, export verification and distillation never care which format they hold.
 
 ``open_runner(path)`` opens a PyTorch model file (or run folder), an ONNX, TFLite or Core ML file
-and returns a :class:`Runner`: ``runner(square)`` takes the model's preprocessed square (S, S, 3)
+with the runner its format names (:data:`edgeseg.inference.formats.FORMATS`; every runner takes the
+same arguments) and returns a :class:`Runner`: ``runner(square)`` takes the model's preprocessed square (S, S, 3)
 ``uint8`` (:meth:`edgeseg.inference.preprocessing.Preprocessing.prepare`) and returns the named
 outputs, ``"lesion_probs"`` as (L, S, S) float32 probability maps and any further output (a
 grading head's class probabilities) as a 1-D array. Normalisation happens in one place, inside
@@ -14,11 +15,13 @@ golden vectors. Only the PyTorch runner imports torch.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from edgeseg.errors import EdgesegError
+from edgeseg.inference.formats import Format
 from edgeseg.inference.model_info import LESION_OUTPUT, ModelInfo, read_info
 from edgeseg.model_file import resolve_model_file
 
@@ -38,7 +41,8 @@ def output_to_maps(output: np.ndarray, layout: str) -> np.ndarray:
 
 
 class Runner(ABC):
-    """A model ready to run; subclasses implement :meth:`run_batch` for their runtime."""
+    """A model ready to run; subclasses implement :meth:`run_batch` for their runtime and take
+    ``(info, threads=None, device="cpu", lean=False)``; a runtime ignores what it cannot use."""
 
     def __init__(self, info: ModelInfo) -> None:
         self.info = info
@@ -60,7 +64,7 @@ class Runner(ABC):
 class TorchRunner(Runner):
     """A PyTorch model file, or a module already in memory (:meth:`from_module`)."""
 
-    def __init__(self, info: ModelInfo, module=None, threads: int | None = None, device: str = "cpu") -> None:
+    def __init__(self, info: ModelInfo, threads: int | None = None, device: str = "cpu", lean: bool = False, module=None) -> None:
         import torch
 
         from edgeseg.inference.torch_module import PixelsToProbabilities
@@ -79,7 +83,7 @@ class TorchRunner(Runner):
     @classmethod
     def from_module(cls, module, info: ModelInfo) -> "TorchRunner":
         """A runner around a pixels-in module (:class:`PixelsToProbabilities`) described by ``info``."""
-        return cls(info, module)
+        return cls(info, module=module)
 
     def run_batch(self, batch: np.ndarray) -> Outputs:
         import torch
@@ -96,7 +100,7 @@ class OnnxRunner(Runner):
     one block for all activations and keeps it (about 540 MB above the model for the student at
     512 px on this machine); without that plan the peak is about 300 MB lower."""
 
-    def __init__(self, info: ModelInfo, threads: int | None = None, lean: bool = False) -> None:
+    def __init__(self, info: ModelInfo, threads: int | None = None, device: str = "cpu", lean: bool = False) -> None:
         import onnxruntime as ort
 
         super().__init__(info)
@@ -115,7 +119,7 @@ class OnnxRunner(Runner):
 
 
 class LiteRTRunner(Runner):
-    def __init__(self, info: ModelInfo, threads: int | None = None) -> None:
+    def __init__(self, info: ModelInfo, threads: int | None = None, device: str = "cpu", lean: bool = False) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
         super().__init__(info)
@@ -128,7 +132,7 @@ class LiteRTRunner(Runner):
 
 
 class CoreMLRunner(Runner):
-    def __init__(self, info: ModelInfo, threads: int | None = None) -> None:
+    def __init__(self, info: ModelInfo, threads: int | None = None, device: str = "cpu", lean: bool = False) -> None:
         import sys
 
         if sys.platform != "darwin":
@@ -143,21 +147,28 @@ class CoreMLRunner(Runner):
         return {name: np.asarray(value) for name, value in self.model.predict({self.input_name: batch}).items()}
 
 
-RUNNERS: dict[str, type[Runner]] = {"pytorch": TorchRunner, "onnx": OnnxRunner, "tflite": LiteRTRunner, "coreml": CoreMLRunner}
+def runner_class(format_: Format) -> type[Runner]:
+    """The :class:`Runner` subclass that the format's record names."""
+    found = globals().get(format_.runner)
+    if not (isinstance(found, type) and issubclass(found, Runner)):
+        raise EdgesegError(f"format {format_.name}: no runner {format_.runner!r} in edgeseg.inference.runners")
+    return found
 
 
-def open_runner(path: str | Path, threads: int | None = None, device: str = "cpu", lean: bool = False) -> Runner:
+def open_runner(path: str | Path, threads: int | None = None, device: str = "cpu", lean: bool = False, size: int | None = None) -> Runner:
     """A runner for a model file or run folder of any format (:data:`edgeseg.inference.formats.FORMATS`);
-    ``lean`` asks the runtime to favour memory over speed where it can (ONNX Runtime)."""
+    ``lean`` asks the runtime to favour memory over speed where it can (ONNX Runtime); ``size``
+    runs a PyTorch model at another square size (an exported file has its own)."""
     path = resolve_model_file(path)
     info = read_info(path)
+    if size is not None and size != info.preprocessing.size:
+        if info.format.name != "pytorch":
+            raise EdgesegError(f"{path}: an exported file runs at its own size ({info.preprocessing.size}); "
+                               f"export the model at {size} (edgeseg export --size {size})")
+        info = replace(info, preprocessing=info.preprocessing.with_size(size))
     info.format.require("run")
     try:
-        if info.format.name == "pytorch":
-            return TorchRunner(info, threads=threads, device=device)
-        if info.format.name == "onnx":
-            return OnnxRunner(info, threads, lean)
-        return RUNNERS[info.format.name](info, threads)
+        return runner_class(info.format)(info, threads=threads, device=device, lean=lean)
     except EdgesegError:
         raise
     except Exception as exc:  # each runtime raises its own error types on a corrupt file

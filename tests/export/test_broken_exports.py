@@ -15,7 +15,8 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
 
 from edgeseg.checkpoint import load_model  # noqa: E402
-from edgeseg.export.exporter import EXPORTERS  # noqa: E402
+from edgeseg.export.exporter import export_function  # noqa: E402
+from edgeseg.inference.formats import FORMATS  # noqa: E402
 from edgeseg.export.images import fundus_squares  # noqa: E402
 from edgeseg.export.job import ExportJob  # noqa: E402
 from edgeseg.export.metadata import build_metadata  # noqa: E402
@@ -49,7 +50,7 @@ def verdict(setting, module, target: str, precision: str, folder, converted: dic
     job = ExportJob(module, precision, layout, info.preprocessing.size, metadata, setting["calibration"], converted)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"model_{precision}.{'tflite' if target == 'tflite' else 'onnx'}"
-    EXPORTERS[target](job, path)
+    export_function(FORMATS[target])(job, path)
     return verify_file(open_runner(path), setting["images"].squares, setting["reference"])
 
 

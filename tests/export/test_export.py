@@ -129,13 +129,13 @@ def test_a_failed_verification_exits_1_and_leaves_no_valid_looking_file(tiny_mod
 
 
 def test_an_interrupted_export_leaves_nothing(tiny_model_file, tmp_path, monkeypatch):
-    from edgeseg.export import exporter
+    from edgeseg.export import exporter, onnx_export
 
     def interrupted(job, path):
         path.write_bytes(b"half")
         raise KeyboardInterrupt
 
-    monkeypatch.setitem(exporter.EXPORTERS, "onnx", interrupted)
+    monkeypatch.setattr(onnx_export, "export_onnx", interrupted)
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         exporter.export_model(exporter.ExportOptions(weights=str(tiny_model_file), target="onnx", out=str(out)), log=lambda _: None)

@@ -54,3 +54,32 @@ def test_missing_packages_name_the_extra(monkeypatch):
     monkeypatch.setattr(type(target), "missing", lambda self, purpose="export": ["coremltools"])
     with pytest.raises(EdgesegError, match=r"pip install 'edgeseg\[export\]'"):
         target.require()
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_each_record_names_the_runner_and_exporter_that_exist(name):
+    """open_runner and edgeseg export reach a format only through its record: a wrong name fails here."""
+    import inspect
+
+    from edgeseg.export.exporter import export_function
+    from edgeseg.inference.runners import Runner, runner_class
+
+    item = FORMATS[name]
+    assert issubclass(runner_class(item), Runner)
+    assert list(inspect.signature(runner_class(item)).parameters)[:4] == ["info", "threads", "device", "lean"]
+    if item.exportable:
+        assert export_function(item).__name__ == f"export_{name}"
+    else:
+        with pytest.raises(EdgesegError, match="trained, not exported"):
+            export_function(item)
+
+
+def test_open_runner_takes_a_size_for_pytorch_and_refuses_one_for_an_export(tmp_path):
+    from edgeseg.embedded import default_model_path
+    from edgeseg.inference.runners import open_runner
+
+    assert open_runner(default_model_path(), threads=1, size=256).info.preprocessing.size == 256
+    onnx = default_model_path(".onnx")
+    assert open_runner(onnx, threads=1, size=512).info.preprocessing.size == 512
+    with pytest.raises(EdgesegError, match="runs at its own size"):
+        open_runner(onnx, threads=1, size=256)
