@@ -101,10 +101,11 @@ PLACEHOLDER_MODEL = b"\x1c\x00\x00\x00TFL3" + bytes(range(256)) * 3
 CLAHE = {"enabled": True, "clip_limit": 3.0, "tile_grid": 4}
 
 
-def metadata(screening: dict | None = None, quality_gate: dict | None = None) -> dict:
+def metadata(screening: dict | None = None, quality_gate: dict | None = None, grader: dict | None = None) -> dict:
     """The metadata of a 128 px fp32 NHWC TFLite export with CLAHE at clip 3 and 4x4 tiles (CLAHE), as ``edgeseg export`` builds it;
     with ``screening`` (the card's ``grading`` section), that of a screening model; with
-    ``quality_gate`` (the card's bounds), that of a model carrying an image-quality gate."""
+    ``quality_gate`` (the card's bounds), that of a model carrying an image-quality gate; with
+    ``grader`` (the card's grader), that of a lesion model whose verdict comes from its findings."""
     card = {
         "model": "golden" if screening is None else "golden_graded",
         "lesions": list(LESIONS),
@@ -116,6 +117,8 @@ def metadata(screening: dict | None = None, quality_gate: dict | None = None) ->
         card |= {"task": "screening", "grading": screening}
     if quality_gate is not None:
         card |= {"quality_gate": quality_gate}
+    if grader is not None:
+        card |= {"grader": grader}
     data = build_metadata(card, source="android_demo/tools/make_golden.py", target="tflite", precision="fp32", layout=LAYOUT, size=SIZE)
     return {**data, "created": "2026-01-01T00:00:00+00:00", "edgeseg_version": "golden", "file": "model.tflite"}
 
@@ -543,7 +546,9 @@ def golden_grader(dme_by_location: bool, features: tuple[str, ...]) -> dict:
 def write_findings(folder: Path) -> None:
     """``findings/``: synthetic photographs (PNG), lesion maps placed from the anatomy Python
     locates on their model squares (float32 gz), and ``cases.json``: the square's field of view,
-    the disc and fovea, the findings, their words, the features and two graders' outputs."""
+    the disc and fovea, the findings, their words, the features and two graders' outputs; and
+    ``metadata.json``: the golden metadata carrying the ``by_location`` grader, with each case's
+    verdict as ``edgeseg predict`` gives it from that file (``verdict``)."""
     from edgeseg.predict.predictor import Prediction
     from edgeseg.predict.summary import lesion_masks, summarise
     from edgeseg.predict.verdict import findings_record, photograph_findings, square_field
@@ -557,6 +562,9 @@ def write_findings(folder: Path) -> None:
     meta = metadata()
     preprocessing = Preprocessing.from_dict(meta["preprocessing"])
     graders = {name: golden_grader(name == "by_location", tuple(FEATURES)) for name in ("by_location", "softmax")}
+    graded_meta = metadata(grader=graders["by_location"])
+    write_json(folder / "metadata.json", graded_meta)
+    graded_info = tflite_info("findings/metadata.json", graded_meta)
     cases = []
     for name, about, seed, mirrored, exudate_dd in FINDINGS_CASES:
         image = make_fundus((300, 400) if mirrored else (450, 600), seed=seed, lesion_counts={lesion: 0 for lesion in LESIONS}).image
@@ -588,6 +596,7 @@ def write_findings(folder: Path) -> None:
             "features": dict(zip(FEATURES, feature_vector(findings, summary, tuple(FEATURES)).tolist())),
             "graded": {grader: {key: np.asarray(value).tolist() for key, value in Grader.from_dict(data).grade(findings, summary).items()}
                        for grader, data in graders.items()},
+            "verdict": json_values(screening_verdict({}, graded_info, findings, summary)),
         })
     if cases[0]["exudate_distance_dd"] > 1.0 or cases[1]["exudate_distance_dd"] <= 1.0:
         raise AssertionError("findings golden: the near case must put exudates within 1 DD, the far case beyond")

@@ -298,6 +298,9 @@ JAVA_FAULTS += (
          frozenset({"QualityGateTest.boundsAreInclusiveAndReasonsInMeasuresOrder", "QualityGoldenTest.reasonsEqualPython[clipped_at_bound]"})),
     java("quality: blockiness on the wrong block edge", "QualityMeasures.java",
          "if (j % BLOCK == BLOCK - 1) {", "if (j % BLOCK == BLOCK - 2) {", cases("QualityGoldenTest.measuresEqualPython", "blurred", "cut")),
+    java("the app's one call ignores the grader the metadata carries", "Screening.java",
+         "if (verdict == null && metadata.grader() != null) {", "if (verdict == null && metadata.grader() == null) {",
+         cases("ScreeningGoldenTest.verdictSummaryAndWordsArePredicts", "near", "far")),
 )
 
 FAULTS = PYTHON_FAULTS + JAVASCRIPT_FAULTS + JAVA_FAULTS

@@ -65,7 +65,10 @@ class DemoViewModel(application: Application) : AndroidViewModel(application) {
             mutableState.update { state ->
                 result.fold(
                     onSuccess = { state.copy(busy = false, segmentation = it, overlay = render(it, state.shown)) },
-                    onFailure = { state.copy(busy = false, error = "Cannot analyse this picture: ${it.message}") },
+                    onFailure = { error ->
+                        val message = if (error is UngradablePhotograph) error.message else "Cannot analyse this picture: ${error.message}"
+                        state.copy(busy = false, segmentation = null, overlay = null, error = message)
+                    },
                 )
             }
         }

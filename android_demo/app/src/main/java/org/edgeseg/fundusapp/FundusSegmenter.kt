@@ -10,8 +10,9 @@ import org.edgeseg.fundus.ModelInput
 import org.edgeseg.fundus.ModelMetadata
 import org.edgeseg.fundus.ModelOutput
 import org.edgeseg.fundus.ProbabilityMaps
+import org.edgeseg.fundus.QualityGate
 import org.edgeseg.fundus.RgbImage
-import org.edgeseg.fundus.ScreeningVerdict
+import org.edgeseg.fundus.Screening
 import org.tensorflow.lite.Interpreter
 
 /**
@@ -19,7 +20,10 @@ import org.tensorflow.lite.Interpreter
  * in, the library's post-processing out. The metadata that `edgeseg export` appended to the
  * `.tflite` gives the lesions, input size, layout, preprocessing, thresholds and the named
  * outputs: `lesion_probs`, and for a screening model (the graded student) also `dr_probs`,
- * `dme_probs` and `referable_prob`, from which the library computes the screening verdict.
+ * `dme_probs` and `referable_prob`. The library's [Screening] does what `edgeseg predict` does
+ * around the model: the image-quality gate before it, and after it the lesions on the photograph,
+ * the anatomy-aware findings, the verdict (the model's grades, or the grader its metadata carries,
+ * as the embedded default does) and the findings in words.
  *
  * Outputs are read by their names in the `serving_default` signature, never by index: the
  * converter orders a graded model's output tensors as it likes, and its signature lists them
@@ -35,9 +39,14 @@ class FundusSegmenter private constructor(
         interpreter.getOutputTensorFromSignature(name, SIGNATURE).numElements()
     }
 
-    /** Preprocess [image], run the model, threshold its lesion maps, and grade it if it grades; times each stage. */
+    /**
+     * Check [image]'s quality, preprocess it, run the model, threshold its lesion maps and screen
+     * it; times each stage. A photograph the quality gate stops is not run: [UngradablePhotograph].
+     */
     fun segment(image: RgbImage): Segmentation {
         val started = System.nanoTime()
+        val retake = Screening.retakeReasons(image, metadata)
+        if (retake.isNotEmpty()) throw UngradablePhotograph(QualityGate.retakeMessage(retake))
         val prepared = metadata.preprocessing().prepare(image)
         val input = ModelInput.fromSquare(prepared.modelSquare(), metadata.layout())
         val inputBuffer = floatBuffer(input.size).also { it.asFloatBuffer().put(input) }
@@ -57,10 +66,12 @@ class FundusSegmenter private constructor(
             values.getValue(ModelOutput.LESION_PROBS), metadata.inputSize(), metadata.lesions().size, metadata.layout(),
         )
         val findings = LesionSummary.of(maps, metadata.lesions(), metadata.thresholds())
+        val screening = Screening.of(image, prepared, values, metadata)
         return Segmentation(
             prepared = prepared,
             findings = findings,
-            verdict = ScreeningVerdict.fromOutputs(values, metadata),
+            verdict = screening.verdict,
+            words = screening.words,
             preprocessingMillis = (inferenceStarted - started) / 1_000_000,
             inferenceMillis = (inferenceEnded - inferenceStarted) / 1_000_000,
         )
@@ -105,3 +116,6 @@ class FundusSegmenter private constructor(
             ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.nativeOrder())
     }
 }
+
+/** A photograph the model's image-quality gate stops: "retake: blurred", and no verdict. */
+class UngradablePhotograph(message: String) : Exception(message)

@@ -6,12 +6,14 @@ import org.edgeseg.fundus.ScreeningVerdict
 
 /**
  * One analysed photograph: its squares, the lesions found, the screening verdict (null for a
- * segmentation-only model), and how long each stage took.
+ * model that neither grades nor carries a grader), the findings in words, and how long each
+ * stage took.
  */
 data class Segmentation(
     val prepared: PreparedImage,
     val findings: List<LesionFinding>,
     val verdict: ScreeningVerdict?,
+    val words: List<String>,
     val preprocessingMillis: Long,
     val inferenceMillis: Long,
 )

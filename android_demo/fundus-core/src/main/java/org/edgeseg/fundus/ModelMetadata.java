@@ -44,6 +44,7 @@ public final class ModelMetadata {
     private final double referableThreshold;
     private final String referableDefinition;
     private final Grader grader;
+    private final QualityGate qualityGate;
 
     private ModelMetadata(Map<String, Object> json) {
         if (!FORMAT.equals(json.get("format"))) {
@@ -88,6 +89,15 @@ public final class ModelMetadata {
                 ? DEFAULT_REFERABLE_THRESHOLD : number(grading, "referable_threshold").doubleValue();
         referableDefinition = grading.get("referable_definition") == null ? "" : string(grading, "referable_definition");
         grader = json.get("grader") == null ? null : new Grader(object(json, "grader"));
+        qualityGate = QualityGate.fromMetadata(json);
+    }
+
+    /**
+     * The image-quality gate the model carries ({@code quality_gate}, {@code edgeseg/data/quality.py}),
+     * or null: a photograph it stops gets "retake" and no verdict.
+     */
+    public QualityGate qualityGate() {
+        return qualityGate;
     }
 
     /**

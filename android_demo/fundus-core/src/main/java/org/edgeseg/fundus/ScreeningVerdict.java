@@ -75,8 +75,18 @@ public final class ScreeningVerdict {
         return new ScreeningVerdict(argmax(drProbs), argmax(dmeProbs), referableProb[0], referableThreshold);
     }
 
+    /**
+     * The verdict from a grader's probabilities ({@link Grader#grade}: {@code dr_probs},
+     * {@code dme_probs}, {@code referable_prob}, in double precision as Python computes them).
+     */
+    public static ScreeningVerdict fromGrader(Map<String, double[]> graded, double referableThreshold) {
+        double[] dr = graded.get(ModelOutput.DR_PROBS);
+        double[] dme = graded.get(ModelOutput.DME_PROBS);
+        return new ScreeningVerdict(argmax(dr), argmax(dme), graded.get(ModelOutput.REFERABLE_PROB)[0], referableThreshold);
+    }
+
     /** {@code numpy.argmax} of finite values: the index of the first maximum. */
-    static int argmax(float[] values) {
+    static int argmax(double[] values) {
         int best = 0;
         for (int i = 1; i < values.length; i++) {
             if (values[i] > values[best]) {
@@ -84,6 +94,15 @@ public final class ScreeningVerdict {
             }
         }
         return best;
+    }
+
+    /** {@link #argmax(double[])} of float32 values (widened exactly: the same order and ties). */
+    static int argmax(float[] values) {
+        double[] widened = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            widened[i] = values[i];
+        }
+        return argmax(widened);
     }
 
     private static void requireLength(String name, float[] values, int length) {

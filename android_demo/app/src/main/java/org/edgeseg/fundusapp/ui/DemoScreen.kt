@@ -48,7 +48,7 @@ import org.edgeseg.fundus.LesionFinding
 import org.edgeseg.fundus.ModelMetadata
 
 /**
- * Notice, photo picker, overlay, the screening verdict (only for a model that grades), legend
+ * Notice, photo picker, overlay, the screening verdict with the findings in words (for a model that grades or carries a grader), legend
  * with toggles, areas and timings.
  */
 @Composable
@@ -87,7 +87,7 @@ fun DemoScreen(viewModel: DemoViewModel) {
                     filterQuality = FilterQuality.None,
                     modifier = Modifier.fillMaxWidth().aspectRatio(1f),
                 )
-                segmentation.verdict?.let { Verdict(ResultText.verdict(it, segmenter.metadata)) }
+                segmentation.verdict?.let { Verdict(ResultText.verdict(it, segmenter.metadata) + segmentation.words) }
                 Text(ResultText.timing(segmentation.inferenceMillis, segmentation.preprocessingMillis, segmenter.threads))
                 Legend(segmentation, segmenter.metadata, state.shown, viewModel::toggle)
             }
