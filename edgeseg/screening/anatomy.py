@@ -17,8 +17,9 @@ below it, moved to the darkest box of one DD within :data:`FOVEA_SEARCH` DD of t
 macula is the darkest part of a fundus photograph). docs/results.md ("Refer or not, out of the
 box") states how both were validated, with the command.
 
-Every step is box sums over integral images (exact in float64), divisions and comparisons of
-squared distances, so the JavaScript port (``web_demo/src/fundus/findings.js``) computes the same
+Every step is box sums (exact in float64: the JavaScript and Java ports take them from integral
+images, Python from OpenCV's box filter, the same numbers), divisions and comparisons of squared
+distances, so the ports (``web_demo/src/fundus/findings.js``, ``Findings.java``) compute the same
 positions; Python's ``round`` (half to even) sizes the boxes.
 """
 
@@ -51,26 +52,10 @@ class Anatomy:
         return np.sqrt(dx * dx + dy * dy) / self.disc_diameter
 
 
-def _box_sums(integral: np.ndarray, side: int) -> np.ndarray:
-    """Sum over the side x side box centred on each pixel (zero outside the array), from the
-    array's integral image (cv2.integral): the integral padded by repeating its edges, so that
-    every clipped box corner is a plain slice."""
-    height, width = integral.shape[0] - 1, integral.shape[1] - 1
-    half = side // 2
-    padded = np.pad(integral, ((half, half + 1), (half, half + 1)), mode="edge")
-    far = 2 * half + 1
-    return (padded[far : far + height, far : far + width] - padded[:height, far : far + width]
-            - padded[far : far + height, :width] + padded[:height, :width])
-
-
-def _box_sums_in(integral: np.ndarray, side: int, rows: range, columns: range) -> np.ndarray:
-    """:func:`_box_sums` on the pixels of ``rows`` x ``columns`` only (the same values)."""
-    height, width = integral.shape[0] - 1, integral.shape[1] - 1
-    half = side // 2
-    y, x = np.arange(rows.start, rows.stop), np.arange(columns.start, columns.stop)
-    y0, y1 = np.clip(y - half, 0, height)[:, None], np.clip(y + half + 1, 0, height)[:, None]
-    x0, x1 = np.clip(x - half, 0, width), np.clip(x + half + 1, 0, width)
-    return integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+def _box_sums(values: np.ndarray, side: int) -> np.ndarray:
+    """Sum over the side x side box centred on each pixel, zero outside the array (float64 box
+    filter; exact: the values are multiples of 0.5, as are all their partial sums)."""
+    return cv2.boxFilter(values, cv2.CV_64F, (side, side), normalize=False, borderType=cv2.BORDER_CONSTANT)
 
 
 def _odd(length: float) -> int:
@@ -91,10 +76,10 @@ def locate_anatomy(square: np.ndarray, field: np.ndarray) -> Anatomy | None:
         return None
     diameter = DISC_DIAMETER_SHARE * width
     brightness = (square[..., 0].astype(np.float64) + square[..., 1]) / 2 * field
-    brightness_sums, field_sums = cv2.integral(brightness), cv2.integral(field.astype(np.float64))
+    inside = field.astype(np.float64)
     inner, outer = _odd(DISC_INNER * diameter), _odd(DISC_OUTER * diameter)
-    inner_sum, inner_count = _box_sums(brightness_sums, inner), _box_sums(field_sums, inner)
-    ring_sum, ring_count = _box_sums(brightness_sums, outer) - inner_sum, _box_sums(field_sums, outer) - inner_count
+    inner_sum, inner_count = _box_sums(brightness, inner), _box_sums(inside, inner)
+    ring_sum, ring_count = _box_sums(brightness, outer) - inner_sum, _box_sums(inside, outer) - inner_count
     score = inner_sum / np.maximum(inner_count, 1) - ring_sum / np.maximum(ring_count, 1)
     score[inner_count < MIN_FIELD_SHARE * inner * inner] = -np.inf
     disc_y, disc_x = np.unravel_index(int(np.argmax(score)), score.shape)
@@ -111,10 +96,10 @@ def locate_anatomy(square: np.ndarray, field: np.ndarray) -> Anatomy | None:
     if y0 < y1 and x0 < x1:
         ys, xs = np.mgrid[y0:y1, x0:x1]
         dx, dy = xs - expected_x, ys - expected_y
-        counts = _box_sums_in(field_sums, window, range(y0, y1), range(x0, x1))
+        counts = _box_sums(inside, window)[y0:y1, x0:x1]
         allowed = (dx * dx + dy * dy <= radius * radius) & (counts >= window * window)
         if allowed.any():
-            sums = _box_sums_in(brightness_sums, window, range(y0, y1), range(x0, x1))
+            sums = _box_sums(brightness, window)[y0:y1, x0:x1]
             darkness = np.where(allowed, sums / np.maximum(counts, 1), np.inf)
             row, column = np.unravel_index(int(np.argmin(darkness)), darkness.shape)
             fovea_x, fovea_y = x0 + column, y0 + row

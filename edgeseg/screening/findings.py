@@ -70,12 +70,25 @@ def quadrant_of(anatomy: Anatomy, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(is_superior, np.where(is_nasal, 1, 0), np.where(is_nasal, 2, 3))
 
 
+def _pixels(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of a uint8 mask's non-zero pixels (cv2.findNonZero: a tenth of numpy.nonzero's time)."""
+    points = cv2.findNonZero(mask)
+    if points is None:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    points = points.reshape(-1, 2).astype(np.intp)
+    return points[:, 0], points[:, 1]
+
+
 def count_lesion(probabilities: np.ndarray, threshold: float, field_pixels: int) -> tuple[LesionCount, np.ndarray]:
     """One lesion's count on the square, and its mask (uint8)."""
     mask = (probabilities >= threshold).astype(np.uint8)
-    count, _, _, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    area = int(mask.sum())
-    return LesionCount(count - 1, area / field_pixels if field_pixels else 0.0, float(probabilities.max()), centroids[1:]), mask
+    count, labels = cv2.connectedComponents(mask, connectivity=8)
+    # centroids from the lesion's pixels only (OpenCV's with-stats variant scans every pixel: 7x the time)
+    xs, ys = _pixels(mask)
+    which = labels[ys, xs]
+    pixels = np.bincount(which, minlength=count)[1:]
+    centroids = np.stack([np.bincount(which, xs, count)[1:], np.bincount(which, ys, count)[1:]], axis=1) / np.maximum(pixels, 1)[:, None]
+    return LesionCount(count - 1, ys.size / field_pixels if field_pixels else 0.0, float(probabilities.max()), centroids), mask
 
 
 def find_findings(maps: np.ndarray, lesions: tuple[str, ...], thresholds: dict[str, float], field: np.ndarray,
@@ -95,7 +108,7 @@ def find_findings(maps: np.ndarray, lesions: tuple[str, ...], thresholds: dict[s
                 which = quadrant_of(anatomy, centroids[:, 0], centroids[:, 1])
                 per_quadrant[lesion] = {name: int((which == index).sum()) for index, name in enumerate(QUADRANTS)}
         if EXUDATE in masks and masks[EXUDATE].any():
-            ys, xs = np.nonzero(masks[EXUDATE])
+            xs, ys = _pixels(masks[EXUDATE])
             distances = anatomy.distance_dd(xs, ys)
             distance = float(distances.min())
             within = {dd: float((distances <= dd).sum()) / field_pixels for dd in NEAR_DD}
