@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from edgeseg.fileio import atomic_path  # noqa: E402
-from edgeseg.report import text_table  # noqa: E402
-from edgeseg.train.runlog import GRADING_SCORES, read_rows  # noqa: E402
+from edgeseg.fileio import atomic_path
+from edgeseg.report import text_table
+from edgeseg.train.runlog import GRADING_SCORES, read_rows
 
 NOT_LESIONS = {"mean", *GRADING_SCORES}
 

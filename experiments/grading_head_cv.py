@@ -18,22 +18,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from edgeseg.data.datasets import open_split, read_manifest  # noqa: E402
-from edgeseg.data.folder import read_grades, split_dir  # noqa: E402
-from edgeseg.data.grading import grading_split, training_groups  # noqa: E402
-from edgeseg.metrics.grading import grading_scores, roc_auc  # noqa: E402
-from edgeseg.outputs import referable  # noqa: E402
-from edgeseg.models.graded import GradingHead  # noqa: E402
-from edgeseg.train.grading_head import DME_WEIGHT  # noqa: E402
+from edgeseg.data.datasets import open_split, read_manifest
+from edgeseg.data.folder import read_grades, split_dir
+from edgeseg.data.grading import grading_split, training_groups
+from edgeseg.metrics.grading import grading_scores, roc_auc
+from edgeseg.outputs import referable
+from edgeseg.models.graded import GradingHead
+from edgeseg.train.grading_head import DME_WEIGHT
 
 FOLDS = 5
 

@@ -13,22 +13,19 @@ breaks are judged at fp32 and int8, the strictest and the loosest bounds).
 from __future__ import annotations
 
 import argparse
-import sys
 import warnings
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from edgeseg.checkpoint import load_model  # noqa: E402
-from edgeseg.embedded import default_model_path  # noqa: E402
-from edgeseg.export.images import fundus_squares  # noqa: E402
-from edgeseg.export.verify import reference_outputs  # noqa: E402
-from edgeseg.inference.model_info import info_from_card  # noqa: E402
-from edgeseg.inference.parity import Parity, compare  # noqa: E402
-from edgeseg.inference.runners import TorchRunner, open_runner  # noqa: E402
-from edgeseg.inference.torch_module import PixelsToProbabilities  # noqa: E402
-from edgeseg.report import markdown_table  # noqa: E402
-from tests.export.broken_modules import BREAKS, Broken  # noqa: E402
+from edgeseg.checkpoint import load_model
+from edgeseg.embedded import default_model_path
+from edgeseg.export.images import fundus_squares
+from edgeseg.export.verify import reference_outputs
+from edgeseg.inference.model_info import info_from_card
+from edgeseg.inference.parity import Parity, compare
+from edgeseg.inference.runners import TorchRunner, open_runner
+from edgeseg.inference.torch_module import PixelsToProbabilities
+from edgeseg.report import markdown_table
+from edgeseg.inference.port_mistakes import BREAKS, Broken
 
 
 def row(label: str, parity: Parity) -> list:

@@ -9,19 +9,16 @@ for asking whether the grading head gains from the student's features beside its
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from edgeseg.data.datasets import open_split, read_manifest  # noqa: E402
-from edgeseg.data.grading import grading_split, source_photographs  # noqa: E402
-from edgeseg.embedded import default_model_path  # noqa: E402
-from edgeseg.fileio import atomic_path, read_image  # noqa: E402
-from edgeseg.inference.runners import open_runner  # noqa: E402
-from edgeseg.progress import progress_bar  # noqa: E402
+from edgeseg.data.datasets import open_split, read_manifest
+from edgeseg.data.grading import grading_split, source_photographs
+from edgeseg.embedded import default_model_path
+from edgeseg.fileio import atomic_path, read_image
+from edgeseg.inference.runners import open_runner
+from edgeseg.progress import progress_bar
 
 
 def main() -> None:

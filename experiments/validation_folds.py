@@ -8,18 +8,14 @@ training split's masks; the test set is not touched.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from edgeseg.data.datasets import open_split  # noqa: E402
-from edgeseg.data.samples import LESIONS  # noqa: E402
-from edgeseg.data.splits import split_train_val  # noqa: E402
-from edgeseg.inference.preprocessing import Preprocessing  # noqa: E402
-from edgeseg.report import text_table  # noqa: E402
-from edgeseg.train.datasets import cache_images  # noqa: E402
-from edgeseg.train.validation import images_with_lesion  # noqa: E402
+from edgeseg.data.datasets import open_split
+from edgeseg.data.samples import LESIONS
+from edgeseg.data.splits import split_train_val
+from edgeseg.inference.preprocessing import Preprocessing
+from edgeseg.report import text_table
+from edgeseg.train.datasets import cache_images
+from edgeseg.train.validation import images_with_lesion
 
 
 def main() -> None:

@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from edgeseg.checkpoint import load_model  # noqa: E402
-from edgeseg.data.datasets import open_split  # noqa: E402
-from edgeseg.data.splits import training_split  # noqa: E402
-from edgeseg.inference.preprocessing import Preprocessing  # noqa: E402
-from edgeseg.report import text_table  # noqa: E402
-from edgeseg.train.datasets import cache_images  # noqa: E402
-from edgeseg.train.validation import recalibrate_batchnorm, validate  # noqa: E402
+from edgeseg.checkpoint import load_model
+from edgeseg.data.datasets import open_split
+from edgeseg.data.splits import training_split
+from edgeseg.inference.preprocessing import Preprocessing
+from edgeseg.report import text_table
+from edgeseg.train.datasets import cache_images
+from edgeseg.train.validation import recalibrate_batchnorm, validate
 
 
 def main() -> None:

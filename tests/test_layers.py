@@ -83,3 +83,27 @@ def test_the_checker_sees_a_wrong_way_import(tmp_path, monkeypatch):
         assert ("edgeseg.data._layer_probe", "edgeseg.cli") in wrong
     finally:
         fake.unlink()
+
+
+def script_problems(paths) -> list[str]:
+    """Scripts that reach past the installed package: a ``sys.path`` edit, or an import from ``tests``."""
+    problems = []
+    for path in paths:
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "path" and isinstance(node.value, ast.Name) and node.value.id == "sys":
+                problems.append(f"{path.name}: edits sys.path")
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "tests":
+                problems.append(f"{path.name}: imports {node.module}")
+            elif isinstance(node, ast.Import) and any(alias.name.split(".")[0] == "tests" for alias in node.names):
+                problems.append(f"{path.name}: imports tests")
+    return problems
+
+
+def test_scripts_import_the_installed_package_only(tmp_path):
+    """experiments/ and android_demo/tools/ run against the installed edgeseg (issue #33)."""
+    root = PACKAGE.parent
+    assert script_problems(sorted((root / "experiments").glob("*.py")) + sorted((root / "android_demo" / "tools").glob("*.py"))) == []
+    bad = tmp_path / "bad.py"
+    bad.write_text("import sys\nsys.path.insert(0, '..')\nfrom tests.export import x\n")
+    assert sorted(script_problems([bad])) == ["bad.py: edits sys.path", "bad.py: imports tests.export"]

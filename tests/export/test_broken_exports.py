@@ -3,7 +3,7 @@ while the correct exports of the same model pass (issue "verification that can f
 
 The model is ``trained_tiny_model_file``, which has learnt the synthetic lesions (on an untrained
 model a broken file loses nothing measurable). Files are real ONNX (and TFLite) exports of the
-broken modules in ``broken_modules.py``, verified by ``edgeseg.export.verify`` exactly as
+broken modules of ``edgeseg/inference/port_mistakes.py``, verified by ``edgeseg.export.verify`` exactly as
 `edgeseg export` verifies, on synthetic verification images chosen as it chooses them.
 """
 
@@ -25,7 +25,7 @@ from edgeseg.inference.model_info import info_from_card  # noqa: E402
 from edgeseg.inference.runners import TorchRunner, open_runner  # noqa: E402
 from edgeseg.inference.torch_module import PixelsToProbabilities  # noqa: E402
 
-from tests.export.broken_modules import BREAKS, Broken  # noqa: E402
+from edgeseg.inference.port_mistakes import BREAKS, Broken  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 PRECISIONS = ("fp32", "fp16", "int8")

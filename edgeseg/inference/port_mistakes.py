@@ -1,8 +1,9 @@
-"""Deliberately broken versions of an exported module (pixels in, probabilities out), the
-mistakes a converter or an app port makes: colour channels flipped (BGR fed to an RGB model),
-input scaled to 0-1 instead of 0-255, and an output that ignores the image. Verification must
-fail every one of them at every precision (tests/export/test_broken_exports.py;
-experiments/parity_bounds.py measures how far they fall outside the bounds)."""
+"""The mistakes a converter or an app port makes, as deliberately broken versions of a
+pixels-in, probabilities-out module: colour channels flipped (BGR fed to an RGB model), input
+scaled to 0-1 instead of 0-255, and an output that ignores the image. The parity criteria
+(:mod:`edgeseg.inference.parity`) are set to fail every one of them at every precision:
+``experiments/parity_bounds.py`` measures how far each falls outside the bounds, and
+``tests/export/test_broken_exports.py`` exports each and checks that verification fails it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from torch import nn
 
 
 class Broken(nn.Module):
+    """``module`` with the mistake ``kind`` (one of :data:`BREAKS`)."""
+
     def __init__(self, module: nn.Module, kind: str) -> None:
         super().__init__()
         self.module, self.kind = module, kind
