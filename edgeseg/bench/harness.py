@@ -28,6 +28,7 @@ import numpy as np
 from edgeseg.data.quality import measure_quality
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_write_bytes, atomic_write_json, portable_path, read_json
+from edgeseg.inference.formats import FORMATS
 
 from .accuracy import score_subjects
 from .report import markdown
@@ -63,7 +64,8 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {}
-    for module in ("torch", "onnxruntime", "ai_edge_litert", "coremltools", "numpy"):
+    runtimes = dict.fromkeys(module for item in FORMATS.values() for module in item.run_modules)  # the formats table's runtimes
+    for module in (*runtimes, "numpy"):
         try:
             versions[module] = __import__(module).__version__
         except Exception:  # absent or without a version
