@@ -30,11 +30,7 @@ public class FindingsGoldenTest {
 
     @Parameters(name = "{0}")
     public static List<Object[]> cases() throws IOException {
-        List<Object[]> cases = new ArrayList<>();
-        for (Object item : (List<?>) GoldenFiles.json("findings/cases.json").get("cases")) {
-            cases.add(new Object[] {((Map<?, ?>) item).get("name"), item});
-        }
-        return cases;
+        return GoldenFiles.cases("findings/cases.json");
     }
 
     private static double number(Object value) {

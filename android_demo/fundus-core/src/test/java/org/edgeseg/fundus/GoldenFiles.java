@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import javax.imageio.ImageIO;
@@ -62,6 +64,15 @@ public final class GoldenFiles {
 
     public static Map<String, Object> json(String relative) throws IOException {
         return Json.parseObject(text(relative));
+    }
+
+    /** A parameterized test's cases: {name, case} for each entry of a golden file's {@code cases}. */
+    public static List<Object[]> cases(String relative) throws IOException {
+        List<Object[]> cases = new ArrayList<>();
+        for (Object item : (List<?>) json(relative).get("cases")) {
+            cases.add(new Object[] {((Map<?, ?>) item).get("name"), item});
+        }
+        return cases;
     }
 
     public static ModelMetadata metadata() throws IOException {

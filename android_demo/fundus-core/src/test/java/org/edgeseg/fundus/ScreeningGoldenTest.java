@@ -5,7 +5,6 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,11 +29,7 @@ public class ScreeningGoldenTest {
 
     @Parameters(name = "{0}")
     public static List<Object[]> cases() throws IOException {
-        List<Object[]> cases = new ArrayList<>();
-        for (Object item : (List<?>) GoldenFiles.json("findings/cases.json").get("cases")) {
-            cases.add(new Object[] {((Map<?, ?>) item).get("name"), item});
-        }
-        return cases;
+        return GoldenFiles.cases("findings/cases.json");
     }
 
     private static double number(Object value) {
