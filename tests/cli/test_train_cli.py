@@ -133,3 +133,26 @@ def test_crop_sampling_choices_are_the_recipes():
     train_parser = build_parser()._subparsers._group_actions[0].choices["train"]
     action = next(action for action in train_parser._actions if "--crop-sampling" in action.option_strings)
     assert tuple(action.choices) == CROP_SAMPLINGS
+
+
+def test_every_declared_option_is_on_the_command_with_the_declared_default_and_choices():
+    """The train options are declared once (TrainOptions fields made with ``option``): the command
+    has a flag for each, passing nothing gives the declared defaults, and choices come along."""
+    import argparse
+    import dataclasses
+
+    from edgeseg.cli.train import add_training_arguments, option_fields, training_options
+    from edgeseg.train import TrainOptions
+
+    parser = argparse.ArgumentParser()
+    add_training_arguments(parser)
+    flags = {action.dest: action for action in parser._actions}
+    declared = {name: field for name, _, field in option_fields()}
+    assert len(declared) >= 20 and set(declared) <= set(flags)
+    options = training_options(parser.parse_args(["--data", "d"]), "u2xs-mt")
+    for field in dataclasses.fields(TrainOptions):
+        if field.name in declared:
+            assert getattr(options, field.name) == field.default, field.name
+            assert tuple(flags[field.name].choices or ()) == tuple(field.metadata["choices"] or ()), field.name
+    given = training_options(parser.parse_args(["--data", "d", "--crop-sampling", "balanced", "--amp", "--workers", "2"]), "u2xs-mt")
+    assert (given.crop_sampling, given.amp, given.workers) == ("balanced", True, 2)
