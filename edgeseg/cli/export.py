@@ -8,8 +8,12 @@ import json
 import math
 from pathlib import Path
 
+from edgeseg.cli.options import add_options, given_options
+
 
 def register(commands: argparse._SubParsersAction) -> None:
+    from edgeseg.export.options import ExportOptions
+
     parser = commands.add_parser(
         "export",
         help="convert a model to ONNX, TFLite or Core ML, verified against PyTorch",
@@ -18,21 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "preprocessing, thresholds, source, licence), is verified against the PyTorch model on fundus images and "
         "gets golden vectors for app tests. Needs the export extra: pip install 'edgeseg[export]'.",
     )
-    parser.add_argument("--model", "--weights", dest="weights", metavar="RUN_OR_FILE",
-                        help="run folder or .safetensors model (default: the embedded student)")
-    parser.add_argument("--target", default="tflite", help="onnx, tflite, coreml or all (default tflite)")
-    parser.add_argument("--int8", action="store_true", help="also export int8 (calibrated post-training quantization)")
-    parser.add_argument("--precision", help="comma-separated precisions instead: fp32, fp16, int8, int8-dynamic")
-    parser.add_argument("--layout", choices=("nchw", "nhwc"), help="input/output layout (default: NHWC for TFLite, NCHW otherwise)")
-    parser.add_argument("--size", "--imgsz", dest="size", type=int, help="model input size in pixels, as train's --size (default: the model card's)")
-    parser.add_argument("--calib", metavar="DIR", help="fundus images for int8 calibration (default: --data, else the model's training data)")
-    parser.add_argument("--calib-images", type=int, default=16, help="calibration images (default 16)")
-    parser.add_argument("--data", metavar="DIR", help="prepared folder or IDRiD download to verify on (default: the model's training data)")
-    parser.add_argument("--split", default="val", choices=("val", "train", "test"),
-                        help="images to verify on: val (carved from the training split as in training; default), train or test")
-    parser.add_argument("--verify-images", type=int, default=8, help="verification images (default 8)")
-    parser.add_argument("--no-verify", action="store_true", help="skip verification (files are reported as not verified)")
-    parser.add_argument("--out", metavar="DIR", help="output folder (default exports/<model>)")
+    add_options(parser, ExportOptions)
     parser.add_argument("--inspect", metavar="FILE", type=Path, help="print the metadata of an exported file and exit")
     parser.set_defaults(handler=run_export)
 
@@ -43,12 +33,7 @@ def run_export(args: argparse.Namespace) -> int:
     from edgeseg.export import ExportOptions, export_model
     from edgeseg.report import text_table
 
-    options = ExportOptions(
-        weights=args.weights, target=args.target, int8=args.int8,
-        precisions=[p.strip() for p in args.precision.split(",")] if args.precision else None,
-        layout=args.layout, size=args.size, data=args.data, split=args.split, calib=args.calib,
-        calib_images=args.calib_images, verify_images=args.verify_images, verify=not args.no_verify, out=args.out,
-    )
+    options = ExportOptions(**given_options(args, ExportOptions))
     results = export_model(options)
     rows = [
         [r.target, r.precision, r.layout, r.path.name if r.path else "-", _number(r.size_mb, 2), f"{r.seconds:.0f}", _number(r.peak_mb, 0), r.status,
@@ -63,7 +48,7 @@ def run_export(args: argparse.Namespace) -> int:
         print(f"\nWrote {len(written)} file(s) to {written[0].parent} ({golden} with <file>.golden/ reference vectors for app tests).")
         print(f"Inspect one:             edgeseg export --inspect {written[0]}")
         weights = f" --model {args.weights}" if args.weights else ""
-        print(f"Verify on the test set:  edgeseg export{weights} --target {args.target} --data DIR --split test --verify-images 27")
+        print(f"Verify on the test set:  edgeseg export{weights} --target {options.target} --data DIR --split test --verify-images 27")
     failed = [r for r in results if not r.ok]
     for result in failed:
         print(f"edgeseg: error: {result.target} {result.precision}: {result.message}")

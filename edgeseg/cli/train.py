@@ -4,11 +4,11 @@ several GPUs or processes)."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import shlex
 import sys
-import typing
 from pathlib import Path
+
+from edgeseg.cli.options import add_options, given_options
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -29,47 +29,17 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The options `edgeseg train` and `edgeseg distill` share: the run's folders, and every
     :class:`~edgeseg.train.options.TrainOptions` field declared with ``option`` (name, default,
     help, choices: read from the declaration, none written here)."""
+    from edgeseg.train import TrainOptions
+
     parser.add_argument("--data", type=Path, help="data set folder (edgeseg data prepare output, or IDRiD); with --resume: "
                         "the same data prepared elsewhere (a run keeps the path relative to the working folder)")
     parser.add_argument("--out", type=Path, help="run folder to create (default runs/<recipe>)")
     parser.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue the run in RUN_DIR")
-    for name, kind, declared in option_fields():
-        flag, text = "--" + name.replace("_", "-"), declared.metadata["help"]
-        if declared.default is not None and declared.default is not False:
-            text += f" (default {declared.default})"
-        if kind is bool:
-            parser.add_argument(flag, action="store_true", default=None, help=text)
-        else:
-            parser.add_argument(flag, type=_argument_type(declared.metadata["parse"] or kind), choices=declared.metadata["choices"],
-                                metavar=declared.metadata["metavar"], help=text)
+    add_options(parser, TrainOptions)
     parser.add_argument("--lesion", help="the lesion of a single-task (st) recipe, e.g. EX")
     parser.add_argument("--group", choices=["red", "white"], help="the lesion pair of a dual-task (dt) recipe")
     parser.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
                         help="a model builder option, e.g. base_channels=32 (repeatable; see `edgeseg models`)")
-
-
-def option_fields() -> list[tuple[str, type, dataclasses.Field]]:
-    """The command-line fields of :class:`TrainOptions`: name, value type (None stripped) and field."""
-    from edgeseg.train import TrainOptions
-
-    hints = typing.get_type_hints(TrainOptions)
-    found = []
-    for declared in dataclasses.fields(TrainOptions):
-        if "help" in declared.metadata:
-            kinds = [kind for kind in typing.get_args(hints[declared.name]) if kind is not type(None)] or [hints[declared.name]]
-            found.append((declared.name, kinds[0], declared))
-    return found
-
-
-def _argument_type(parse):
-    """``parse`` with its ValueError turned into argparse's one-line usage error."""
-    def convert(text: str):
-        try:
-            return parse(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc) or f"invalid value {text!r}") from None
-    convert.__name__ = getattr(parse, "__name__", "value")
-    return convert
 
 
 def training_options(args: argparse.Namespace, recipe: str, **extra):
@@ -79,14 +49,13 @@ def training_options(args: argparse.Namespace, recipe: str, **extra):
 
     model_options = parse_model_options(args.model_option)
     model_options.update({key: value for key, value in (("lesion", args.lesion), ("group", args.group)) if value})
-    given = {name: getattr(args, name) for name, _, _ in option_fields() if getattr(args, name) is not None}
     return TrainOptions(
         recipe=recipe,
         data=str(args.data),
         out=str(args.out or Path("runs") / recipe),
         model_options=model_options,
         command="edgeseg " + " ".join(shlex.quote(part) for part in sys.argv[1:]),
-        **given,
+        **given_options(args, TrainOptions),
         **extra,
     )
 

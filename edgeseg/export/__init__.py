@@ -15,7 +15,7 @@ from typing import Any
 
 from edgeseg.inference.model_info import read_metadata
 
-_LAZY = {"ExportOptions": ".exporter", "ExportResult": ".exporter", "export_model": ".exporter", "ExportJob": ".job",
+_LAZY = {"ExportOptions": ".options", "ExportResult": ".exporter", "export_model": ".exporter", "ExportJob": ".job",
          "build_metadata": ".metadata"}
 
 

@@ -35,6 +35,7 @@ from .golden import GoldenCase, golden_case, write_golden
 from .images import ImageSet, fundus_squares
 from .job import ExportJob
 from .metadata import build_metadata
+from .options import ExportOptions
 from .verify import check_coreml_spec, reference_outputs, verify_file
 
 
@@ -45,24 +46,6 @@ def export_function(target: Format) -> Callable[[ExportJob, Path], None]:
         raise EdgesegError(f"{target.name} files are trained, not exported")
     module, name = target.exporter.split(":")
     return getattr(importlib.import_module(module), name)
-
-
-@dataclass
-class ExportOptions:
-    weights: str | None = None
-    target: str = "tflite"
-    int8: bool = False
-    precisions: list[str] | None = None
-    layout: str | None = None
-    size: int | None = None
-    data: str | None = None
-    split: str = "val"
-    calib: str | None = None
-    calib_images: int = 16
-    verify_images: int = 8
-    verify: bool = True
-    golden: bool = True
-    out: str | None = None
 
 
 @dataclass

@@ -6,26 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from edgeseg.data.splits import DEFAULT_SEED, DEFAULT_VAL_FRACTION
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import portable_path
+from edgeseg.options import option
 from edgeseg.train.recipes import CROP_SAMPLINGS, Recipe, get_recipe
 from edgeseg.train.schedules import Schedule
 
 TEACHER_MAPS = "teacher_maps.safetensors"  # a distillation's teacher probabilities, reused on --resume
 SESSION_ONLY = ("progress", "stop_after")  # options of one session, never saved in a run's config.json
-
-
-def option(default: Any = None, *, help: str, choices: tuple[str, ...] | None = None, metavar: str | None = None,
-           parse: Callable[[str], Any] | None = None) -> Any:
-    """A :class:`TrainOptions` field that is also a command-line option of `edgeseg train` and
-    `edgeseg distill` (``--field-name``): its default, help, choices and parser declared here
-    once; ``edgeseg.cli.train`` derives the option from it."""
-    return field(default=default, metadata={"help": help, "choices": choices, "metavar": metavar, "parse": parse})
 
 
 def _fold_spec(spec: str) -> str:
@@ -39,7 +31,7 @@ def _fold_spec(spec: str) -> str:
 @dataclass
 class TrainOptions:
     """Everything `edgeseg train` accepts; saved as ``config.json`` in the run folder. The fields
-    made with :func:`option` are the command's options, their defaults the command's defaults."""
+    made with :func:`~edgeseg.options.option` are the command's options, their defaults the command's defaults."""
 
     recipe: str
     data: str

@@ -141,13 +141,14 @@ def test_every_declared_option_is_on_the_command_with_the_declared_default_and_c
     import argparse
     import dataclasses
 
-    from edgeseg.cli.train import add_training_arguments, option_fields, training_options
+    from edgeseg.cli.train import add_training_arguments, training_options
+    from edgeseg.options import option_fields
     from edgeseg.train import TrainOptions
 
     parser = argparse.ArgumentParser()
     add_training_arguments(parser)
     flags = {action.dest: action for action in parser._actions}
-    declared = {name: field for name, _, field in option_fields()}
+    declared = {field.name: field for field, _ in option_fields(TrainOptions)}
     assert len(declared) >= 20 and set(declared) <= set(flags)
     options = training_options(parser.parse_args(["--data", "d"]), "u2xs-mt")
     for field in dataclasses.fields(TrainOptions):
