@@ -35,7 +35,7 @@ def test_building_the_command_line_does_not_import_torch():
     """Every command's flags are built (train's and export's from their declared options) before
     `edgeseg predict` runs: that must stay light."""
     modules = _modules_after("from edgeseg.cli import build_parser; build_parser().parse_args(['predict', 'x.jpg'])")
-    assert "torch" not in modules and "edgeseg.train.options" in modules and "edgeseg.export.options" in modules
+    assert "torch" not in modules and "edgeseg.train.options" in modules and "edgeseg.export.options" in modules and "edgeseg.bench.options" in modules
 
 
 def test_every_package_and_the_embedded_model_are_shipped():

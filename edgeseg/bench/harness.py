@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,27 +30,9 @@ from edgeseg.fileio import atomic_write_bytes, atomic_write_json, portable_path,
 from edgeseg.inference.formats import FORMATS
 
 from .accuracy import score_subjects
+from .options import BenchOptions
 from .report import markdown
 from .subjects import Subject, collect_subjects
-
-SCALING_SIZES = (256, 384, 512, 768, 1024)
-
-
-@dataclass
-class BenchOptions:
-    inputs: list[str] = field(default_factory=list)
-    data: str | None = None
-    split: str = "test"
-    images: int | None = None
-    size: int | None = None
-    runs: int = 10
-    warmup: int = 2
-    rounds: int = 2
-    threads: int = 2
-    sizes: tuple[int, ...] = SCALING_SIZES
-    scaling_runs: int = 3
-    out: str = "bench"
-
 
 def machine() -> dict:
     """The machine the numbers were measured on."""

@@ -7,8 +7,12 @@ import argparse
 import json
 from pathlib import Path
 
+from edgeseg.cli.options import add_options, given_options
+
 
 def register(commands: argparse._SubParsersAction) -> None:
+    from edgeseg.bench.options import BenchOptions
+
     parser = commands.add_parser(
         "bench",
         help="fps, memory and AUPR parity of models and exported files",
@@ -20,16 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("inputs", nargs="*", metavar="MODEL_OR_EXPORT_DIR", help="run folders, model files, exported files or folders")
     parser.add_argument("--config", type=Path, help="JSON file with any of these options (experiments/reference.json)")
-    parser.add_argument("--data", help="data set with a test split (default: the model card's training data, else synthetic)")
-    parser.add_argument("--split", help="split to score accuracy on (default test)")
-    parser.add_argument("--images", type=int, help="use only the first N images of the split")
-    parser.add_argument("--size", "--imgsz", dest="size", type=int, help="input size of the default's exports (default: its card's, 512)")
-    parser.add_argument("--runs", type=int, help="timed runs per round (default 10)")
-    parser.add_argument("--warmup", type=int, help="untimed runs before timing (default 2)")
-    parser.add_argument("--rounds", type=int, help="rounds over all runners, alternating (default 2)")
-    parser.add_argument("--threads", type=int, help="threads per runner (default 2)")
-    parser.add_argument("--sizes", help="input sizes for the scaling curve of the student ('' to skip)")
-    parser.add_argument("--out", help="output folder (default ./bench)")
+    add_options(parser, BenchOptions)
     parser.add_argument("--adb", action="store_true", help="run the .tflite files on a connected Android phone with benchmark_model")
     parser.add_argument("--adb-binary", type=Path, help="benchmark_model built for the phone (with --adb)")
     parser.add_argument("--serial", help="adb device serial (with --adb; default: the only device)")
@@ -50,9 +45,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
     unknown = set(settings) - set(BenchOptions.__dataclass_fields__)
     if unknown:
         raise EdgesegError(f"{args.config}: unknown option(s) {', '.join(sorted(unknown))}")
-    given = {key: value for key, value in vars(args).items() if key in BenchOptions.__dataclass_fields__ and value not in (None, [])}
-    if "sizes" in given:
-        given["sizes"] = [int(size) for size in given["sizes"].split(",") if size.strip()]
+    given = given_options(args, BenchOptions) | ({"inputs": args.inputs} if args.inputs else {})
     options = BenchOptions(**{**settings, **given})  # the command line wins over the config file
     options.sizes = tuple(options.sizes)
     results = run_bench(options, progress=progress_bar("accuracy"))

@@ -16,7 +16,8 @@ def add_options(parser: argparse.ArgumentParser, cls: type) -> None:
         flags = meta["flags"] or ("--" + declared.name.replace("_", "-"),)
         text = meta["help"]
         if declared.default is not None and declared.default is not False and not meta["negate"]:
-            text += f" (default {declared.default})"
+            shown = ",".join(map(str, declared.default)) if isinstance(declared.default, (tuple, list)) else declared.default
+            text += f" (default {shown})"
         if kind is bool:
             parser.add_argument(*flags, dest=declared.name, action="store_const", const=not meta["negate"], default=None, help=text)
         else:
