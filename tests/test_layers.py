@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "edgeseg"
 
 # Longest matching prefix wins. Same layer: allowed both ways (but no module pair may be mutual).
 LAYERS: dict[str, int] = {
-    "edgeseg": 0, "edgeseg.errors": 0, "edgeseg.lesions": 0, "edgeseg.outputs": 0, "edgeseg.fileio": 0, "edgeseg.model_file": 0, "edgeseg.report": 0, "edgeseg.progress": 0, "edgeseg.memory": 0, "edgeseg.options": 0,
+    "edgeseg": 0, "edgeseg.errors": 0, "edgeseg.lesions": 0, "edgeseg.outputs": 0, "edgeseg.fileio": 0, "edgeseg.model_file": 0, "edgeseg.report": 0, "edgeseg.progress": 0, "edgeseg.memory": 0, "edgeseg.options": 0, "edgeseg.papers": 0,
     "edgeseg.metrics": 1, "edgeseg.data": 1, "edgeseg.embedded": 1, "edgeseg.screening": 1,
     "edgeseg.models": 2, "edgeseg.losses": 2,
     "edgeseg.inference": 3, "edgeseg.checkpoint": 3,

@@ -41,6 +41,7 @@ from edgeseg.models.deeplabv3 import DeepLabV3, deeplabv3_parts
 from edgeseg.models.hed import HED, hed_parts
 from edgeseg.models.pspnet import PSPNet, pspnet_parts
 from edgeseg.models.registry import register_model
+from edgeseg.papers import seed_paper
 
 PartsBuilder = Callable[[int, bool, int], tuple[nn.Module, list[nn.Module]]]
 
@@ -110,7 +111,7 @@ class Dual2Net(LesionModel):
 @register_model(
     "dual2net",
     "Dual2Net: two partially shared branches (large/small lesions) of PSPNet, DeepLabv3 or HED",
-    "000 Dual2Net: dual-branch network with dual-sampling modulated Dice loss",
+    seed_paper("000"),
     smoke_options={"lesions": ("HE", "EX"), "base": "pspnet"},
     smoke_size=64,
 )

@@ -30,6 +30,7 @@ from torch import nn
 
 from edgeseg.models.base import LesionModel
 from edgeseg.models.registry import register_model
+from edgeseg.papers import seed_paper
 from edgeseg.models.u2net import u2xs
 
 
@@ -105,7 +106,7 @@ class GradedStudent(LesionModel):
 @register_model(
     "u2xs_graded",
     "U²-XS-Net MT with a grading head on its lesion maps: DR grade, DME risk, referral",
-    "003 U²-XS-Net student + edgeseg's screening head (grades as paper 002 / IDRiD sub-challenge 2)",
+    seed_paper("003", "with edgeseg's screening head (grades as paper 002 / IDRiD sub-challenge 2)"),
     smoke_options={"grid": 8, "width": 4},
     smoke_size=64,
 )

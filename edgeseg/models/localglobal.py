@@ -39,6 +39,7 @@ from edgeseg.errors import EdgesegError
 from edgeseg.models.base import LesionModel, resolve_lesions
 from edgeseg.models.blocks import ConvBNReLU
 from edgeseg.models.registry import register_model
+from edgeseg.papers import seed_paper
 from edgeseg.models.unet import UNet
 
 
@@ -334,7 +335,7 @@ class LocalGlobalUNet(LesionModel):
 @register_model(
     "localglobal",
     "Mutually local-global U-Nets: GlobalNet (640 px) + LocalNet (256 px patches) + fusion, one lesion",
-    "001 Learning mutually local-global U-Nets for high-resolution retinal lesion segmentation",
+    seed_paper("001"),
     smoke_options={"lesion": "EX", "base_channels": 4, "global_size": 64, "patch_size": 32},
     smoke_size=64,
 )
@@ -356,7 +357,7 @@ def localglobal(
 @register_model(
     "localnet",
     "LocalNet alone: the U-Net of the mutually local-global U-Nets, trained on full-resolution patches, one lesion",
-    "001 Learning mutually local-global U-Nets for high-resolution retinal lesion segmentation",
+    seed_paper("001"),
     smoke_options={"lesion": "MA", "base_channels": 4},
 )
 def localnet(lesion: str = "EX", base_channels: int = 64, max_channels: int = 1024) -> UNet:

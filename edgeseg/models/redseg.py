@@ -31,6 +31,7 @@ from edgeseg.models.base import LesionModel
 from edgeseg.models.blocks import upsample_to
 from edgeseg.models.encoders import VGG16_BLOCK_CHANNELS, VGG16Blocks
 from edgeseg.models.registry import register_model
+from edgeseg.papers import seed_paper
 
 # 1-based VGG-16 blocks each branch taps (paper 004, Table 1).
 MA_BLOCKS: tuple[int, ...] = (2, 3, 4)
@@ -98,7 +99,7 @@ class RedSeg(LesionModel):
 @register_model(
     "redseg",
     "Red-Seg: VGG-16 with an MA branch (conv2-4) and an HE branch (conv3-5), deeply supervised",
-    "004 Red lesion segmentation of fundus image with multi-task learning (Red-Seg)",
+    seed_paper("004"),
     smoke_options={"pretrained": False},
     smoke_size=64,
 )

@@ -44,6 +44,7 @@ from edgeseg.models.base import LesionModel
 from edgeseg.models.blocks import ConvBNReLU, upsample_to
 from edgeseg.models.encoders import ResNetStages, resnet
 from edgeseg.models.registry import register_model
+from edgeseg.papers import seed_paper
 from edgeseg.outputs import DME_GRADES, DR_GRADES
 
 RESNET34_CHANNELS = 512
@@ -151,7 +152,7 @@ class SUNet(LesionModel):
 @register_model(
     "sunet",
     "SUNet: ResNet-34 + feature blending, DR (5) and DME (3) grading, lesion regulariser, CAM",
-    "002 SUNet: a lesion regularized model for simultaneous DR and DME grading",
+    seed_paper("002"),
     smoke_options={"width": 32, "pretrained": False},
     smoke_size=64,
 )

@@ -25,6 +25,7 @@ from torch import nn
 from edgeseg.models.base import LesionModel, lesions_for_mode
 from edgeseg.models.blocks import ConvBNReLU, upsample_to
 from edgeseg.models.registry import register_model
+from edgeseg.papers import seed_paper
 
 
 # U²-Net's reference convolutions carry a bias; the published parameter counts include it.
@@ -173,7 +174,7 @@ def _u2(encoder: Sequence[tuple], decoder: Sequence[tuple], mode: str, lesion: s
 @register_model(
     "u2xs",
     "U²-XS-Net: the 0.29 M-parameter mobile student (U²-Net topology, mid 8 / out 32)",
-    "003 Lightweight U²-Net for mobile DR screening",
+    seed_paper("003"),
     smoke_options={"mode": "mt"},
 )
 def u2xs(mode: str = "mt", lesion: str | None = None, group: str | None = None, lesions: Sequence[str] | None = None) -> U2Net:

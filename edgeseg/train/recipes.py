@@ -13,6 +13,7 @@ from typing import Any
 
 from edgeseg.data.transforms import TrainAugment
 from edgeseg.errors import EdgesegError
+from edgeseg.papers import seed_paper
 from edgeseg.train.schedules import Schedule
 
 
@@ -117,7 +118,7 @@ _U2_STAGE = Stage(
     Schedule("step", start=115, every=15, factor=0.75),
 )
 _U2_AUGMENT = TrainAugment(affine_probability=1.0, max_angle=90.0, max_shift=0.1, scale_range=(0.6, 1.4))
-_U2_PAPER = "003 Lightweight U²-Net (U²-XS-Net) for mobile DR screening"
+_U2_PAPER = seed_paper("003")
 
 for _model, _label in (("u2xs", "U²-XS-Net"), ("u2net", "U²-Net")):
     for _mode, _options, _what in (
@@ -161,7 +162,7 @@ for _model, _label in (("u2xs", "U²-XS-Net"), ("u2net", "U²-Net")):
 # ImageNet-initialised backbone (--pretrained where torchvision can fetch it), hard exudates.
 # HED trains with lr 2e-4 as in the authors' public code: VGG-16 has no batch norm and
 # diverges at 0.03.
-_DUAL_PAPER = "000 Dual2Net: dual-branch network with dual-sampling modulated Dice loss"
+_DUAL_PAPER = seed_paper("000")
 _DUAL_AUGMENT = TrainAugment(affine_probability=0.0)  # 90/180/270-degree rotations and flips only
 for _base in ("pspnet", "deeplabv3", "hed"):
     _optimizer = Optimizer("sgd", 2e-4 if _base == "hed" else 0.03, weight_decay=5e-4, momentum=0.9)
@@ -206,7 +207,7 @@ add_recipe(
     Recipe(
         name="redseg",
         description="Red-Seg: VGG-16 with MA and HE branches, Top-k weighted CE (300 epochs) then squared error (20 epochs)",
-        paper="004 Red-Seg: multi-task red-lesion segmentation with two-stage training",
+        paper=seed_paper("004"),
         model="redseg",
         model_options={},
         stages=(
@@ -230,7 +231,7 @@ add_recipe(
     Recipe(
         name="u2xs-graded",
         description="grading head on the frozen U²-XS-Net MT student: DR grade, DME risk, referral (needs data prepare --grading)",
-        paper="003 U²-XS-Net + edgeseg's screening head (grades as paper 002 / IDRiD sub-challenge 2)",
+        paper=seed_paper("003", "with edgeseg's screening head (grades as paper 002 / IDRiD sub-challenge 2)"),
         model="u2xs_graded",
         model_options={},
         stages=(Stage("head", 75, "grading_head", Optimizer("adam", 3e-3, weight_decay=1e-3)),),
@@ -249,7 +250,7 @@ add_recipe(
     Recipe(
         name="sunet",
         description="SUNet: ResNet-34 + feature blending, DR (5) and DME (3) grading with a lesion regulariser",
-        paper="002 SUNet: lesion-regularized simultaneous DR and DME grading",
+        paper=seed_paper("002"),
         model="sunet",
         model_options={},
         stages=(Stage("train", 60, "sunet", Optimizer("adam", 1e-4, weight_decay=1e-4), step="grading"),),
@@ -274,7 +275,7 @@ add_recipe(
     Recipe(
         name="localglobal",
         description="mutually local-global U-Nets for one lesion (--lesion, default EX): pre-train, fuse, fine-tune",
-        paper="001 Learning mutually local-global U-Nets for high-resolution retinal lesion segmentation",
+        paper=seed_paper("001"),
         model="localglobal",
         model_options={"lesion": "EX"},
         stages=(
@@ -301,7 +302,7 @@ add_recipe(
     Recipe(
         name="localnet",
         description="LocalNet of the local-global U-Nets alone, one lesion (--lesion, default EX): 256 px patches, weighted CE",
-        paper="001 Learning mutually local-global U-Nets for high-resolution retinal lesion segmentation",
+        paper=seed_paper("001"),
         model="localnet",
         model_options={"lesion": "EX"},
         stages=(Stage("train", 40, "wce", _LG_ADAM, _LG_POLY),),
