@@ -137,7 +137,8 @@ def write(path: Path, model: torch.nn.Module, card: dict) -> None:
 def write_onnx_twin(path: Path, data: str | None) -> None:
     """Export ``path`` to fp32 ONNX, verified, and place it beside ``path`` as ``<stem>.onnx``
     with its metadata's source naming the model file beside it (not a machine's path)."""
-    from edgeseg.export import ExportOptions, export_model, read_metadata
+    from edgeseg.export import ExportOptions, read_metadata
+    from edgeseg.export.exporter import export_model
     from edgeseg.export.metadata import embed_onnx
 
     with tempfile.TemporaryDirectory() as work:

@@ -73,7 +73,8 @@ def _default_subjects(options: BenchOptions, log) -> tuple[list[str], list[dict]
     exported into ``<out>/exports`` unless files newer than the weights are already there.
     Returns the inputs and a row for each file whose export or verification failed."""
     from edgeseg.embedded import default_model_path
-    from edgeseg.export import ExportOptions, export_model
+    from edgeseg.export import ExportOptions
+    from edgeseg.export.exporter import export_model
     from edgeseg.inference.formats import EXPORT_FORMATS, resolve_precisions
 
     default = default_model_path()

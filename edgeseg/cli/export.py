@@ -30,7 +30,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_export(args: argparse.Namespace) -> int:
     if args.inspect:
         return _inspect(args.inspect)
-    from edgeseg.export import ExportOptions, export_model
+    from edgeseg.export import ExportOptions
+    from edgeseg.export.exporter import export_model
     from edgeseg.report import text_table
 
     options = ExportOptions(**given_options(args, ExportOptions))

@@ -1,28 +1,17 @@
 """edgeseg.export: the export layer (ONNX, TFLite, Core ML).
 
-- ``export_onnx`` / ``export_tflite`` / ``export_coreml``: one function per format of
-  :data:`edgeseg.inference.formats.FORMATS`, the same signature ``(job: ExportJob, path) -> path``;
-- :func:`export_model`: export, verify against PyTorch, write golden vectors, report;
+- :mod:`edgeseg.export.exporter`: :func:`~edgeseg.export.exporter.export_model` exports, verifies
+  against PyTorch, writes golden vectors and reports (it imports torch);
+- ``export_onnx`` / ``export_tflite`` / ``export_coreml`` (``onnx_export``, ``tflite_export``,
+  ``coreml_export``): one function per format of :data:`edgeseg.inference.formats.FORMATS`, the same
+  signature ``(job: ExportJob, path)``, each importing its converter inside;
+- :class:`~edgeseg.export.options.ExportOptions`: what `edgeseg export` is asked to do;
 - :func:`read_metadata`: the metadata embedded in any exported file.
 
-``import edgeseg.export`` is cheap: reading metadata needs neither torch nor a converter; the
-exporter (torch) loads on first use of :func:`export_model`, and each converter (litert-torch,
-coremltools, onnx) only inside the function that uses it.
+``import edgeseg.export`` is cheap: the names here need neither torch nor a converter.
 """
 
-from importlib import import_module
-from typing import Any
-
+from edgeseg.export.options import ExportOptions
 from edgeseg.inference.model_info import read_metadata
 
-_LAZY = {"ExportOptions": ".options", "ExportResult": ".exporter", "export_model": ".exporter", "ExportJob": ".job",
-         "build_metadata": ".metadata"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = ["ExportJob", "ExportOptions", "ExportResult", "build_metadata", "export_model", "read_metadata"]
+__all__ = ["ExportOptions", "read_metadata"]

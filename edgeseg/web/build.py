@@ -146,7 +146,8 @@ def _export_default(folder: Path, log: Callable[[str], object], verbose: bool = 
     """The embedded default student exported and verified (the only step that imports torch); its
     verification in one line, and the converter's progress and warnings out of the terminal unless
     ``verbose`` (shown when the export fails)."""
-    from edgeseg.export import ExportOptions, export_model
+    from edgeseg.export import ExportOptions
+    from edgeseg.export.exporter import export_model
 
     log(f"Exporting the embedded default model to {DEFAULT_TARGET} {DEFAULT_PRECISION} (a few minutes) ...")
     options = ExportOptions(target=DEFAULT_TARGET, precisions=[DEFAULT_PRECISION], out=str(folder), golden=False)
