@@ -1,5 +1,6 @@
 package org.edgeseg.fundus;
 
+import static org.edgeseg.fundus.GoldenFiles.number;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -31,10 +32,6 @@ public class FindingsGoldenTest {
     @Parameters(name = "{0}")
     public static List<Object[]> cases() throws IOException {
         return GoldenFiles.cases("findings/cases.json");
-    }
-
-    private static double number(Object value) {
-        return ((Number) value).doubleValue();
     }
 
     private static void close(String message, double expected, double actual) {

@@ -75,6 +75,11 @@ public final class GoldenFiles {
         return cases;
     }
 
+    /** A JSON number as a double. */
+    public static double number(Object value) {
+        return ((Number) value).doubleValue();
+    }
+
     public static ModelMetadata metadata() throws IOException {
         return ModelMetadata.parse(text("metadata.json"));
     }

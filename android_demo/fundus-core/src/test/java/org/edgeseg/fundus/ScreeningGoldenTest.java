@@ -1,5 +1,6 @@
 package org.edgeseg.fundus;
 
+import static org.edgeseg.fundus.GoldenFiles.number;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
@@ -32,10 +33,6 @@ public class ScreeningGoldenTest {
         return GoldenFiles.cases("findings/cases.json");
     }
 
-    private static double number(Object value) {
-        return ((Number) value).doubleValue();
-    }
-
     /** The golden (lesions, size, size) maps as the model's lesion output in the metadata's layout. */
     private static float[] lesionOutput(float[] maps, int lesions, int size, Layout layout) {
         if (layout == Layout.NCHW) {
@@ -50,16 +47,20 @@ public class ScreeningGoldenTest {
         return output;
     }
 
+    /** {@link Screening#of} on this case's photograph and golden maps, as the model's output in {@code metadata}'s layout. */
+    private Screening screen(ModelMetadata metadata) throws IOException {
+        RgbImage image = GoldenFiles.png("findings/" + golden.get("image"));
+        Map<String, float[]> outputs = new LinkedHashMap<>();
+        outputs.put(ModelOutput.LESION_PROBS, lesionOutput(GoldenFiles.floatsGz("findings/" + golden.get("maps")), metadata.lesions().size(),
+                metadata.inputSize(), metadata.layout()));
+        return Screening.of(image, metadata.preprocessing().prepare(image), outputs, metadata);
+    }
+
     @Test
     public void verdictSummaryAndWordsArePredicts() throws IOException {
         ModelMetadata metadata = ModelMetadata.parse(GoldenFiles.text("findings/metadata.json"));
         assertNotNull("the findings metadata carries a grader", metadata.grader());
-        RgbImage image = GoldenFiles.png("findings/" + golden.get("image"));
-        PreparedImage prepared = metadata.preprocessing().prepare(image);
-        Map<String, float[]> outputs = new LinkedHashMap<>();
-        outputs.put(ModelOutput.LESION_PROBS, lesionOutput(GoldenFiles.floatsGz("findings/" + golden.get("maps")), metadata.lesions().size(),
-                metadata.inputSize(), metadata.layout()));
-        Screening screening = Screening.of(image, prepared, outputs, metadata);
+        Screening screening = screen(metadata);
 
         Map<?, ?> verdict = (Map<?, ?>) golden.get("verdict");
         assertEquals("DR grade", ((Number) verdict.get("dr_grade")).intValue(), screening.verdict.drGrade());
@@ -77,11 +78,7 @@ public class ScreeningGoldenTest {
     @Test
     public void withoutAGraderOrGradesThereIsNoVerdict() throws IOException {
         ModelMetadata metadata = GoldenFiles.metadata();
-        RgbImage image = GoldenFiles.png("findings/" + golden.get("image"));
-        Map<String, float[]> outputs = new LinkedHashMap<>();
-        outputs.put(ModelOutput.LESION_PROBS, lesionOutput(GoldenFiles.floatsGz("findings/" + golden.get("maps")), metadata.lesions().size(),
-                metadata.inputSize(), metadata.layout()));
-        Screening screening = Screening.of(image, metadata.preprocessing().prepare(image), outputs, metadata);
+        Screening screening = screen(metadata);
         assertEquals(null, screening.verdict);
         assertEquals(golden.get("words"), screening.words);
     }
