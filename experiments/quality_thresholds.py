@@ -140,18 +140,23 @@ def _training_originals(idrid: str) -> dict[str, dict]:
     return {str(path.relative_to(idrid)): measure_quality(read_image(path)).as_dict() for path in paths}
 
 
-def _harm(curves: dict, measure: str, value: float) -> float:
-    """The student's mean AUPR drop on the training curves at a measure's value: per kind that the
-    measure catches, interpolated between severities by the copies' median measure; the largest."""
-    harms = []
+def _harm_curves(curves: dict) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+    """Per measure, for each kind it catches, the copies' median measure at each severity (sorted)
+    and the student's mean AUPR drop there, from the training curves."""
+    found: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     for kind, steps in curves.items():
-        if MEASURE_OF_KIND[kind] != measure:
-            continue
+        measure = MEASURE_OF_KIND[kind]
         medians = np.array([np.median([m[measure] for m in step["measures"]]) for step in steps])
         drops = np.array([steps[0]["mean"] - step["mean"] for step in steps])
         order = np.argsort(medians)
-        harms.append(float(np.interp(value, medians[order], drops[order])))
-    return max(harms)
+        found.setdefault(measure, []).append((medians[order], drops[order]))
+    return found
+
+
+def _harm(harm_curves: dict[str, list[tuple[np.ndarray, np.ndarray]]], measure: str, value: float) -> float:
+    """The student's mean AUPR drop at a measure's value (:func:`_harm_curves`, interpolated); the
+    largest over the kinds the measure catches."""
+    return max(float(np.interp(value, medians, drops)) for medians, drops in harm_curves[measure])
 
 
 def _stopped(bounds: dict[str, dict[str, float]], originals: dict[str, dict]) -> dict[str, list[str]]:
@@ -170,7 +175,8 @@ def _loosen_for_originals(bounds: dict[str, dict[str, float]], originals: dict[s
     (rounded down): each step lets through the stopped photograph whose measure the training curves
     say harms the student least, by moving that measure's bound to its value. Returns the steps."""
     allowance = int(ORIGINALS_FLAGGED * len(originals))
-    harm_of = {(name, measure): _harm(curves, measure, values[measure]) for name, values in originals.items() for measure in bounds}
+    harm_curves = _harm_curves(curves)
+    harm_of = {(name, measure): _harm(harm_curves, measure, values[measure]) for name, values in originals.items() for measure in bounds}
     steps = []
     while len(stopped := _stopped(bounds, originals)) > allowance:
         harm, name, measure = min((harm_of[name, measure], name, measure) for name, measures in stopped.items() for measure in measures)
