@@ -38,7 +38,7 @@ import numpy as np
 
 from edgeseg.data.datasets import open_split
 from edgeseg.data.degradations import NONE, SEVERITIES, degrade
-from edgeseg.data.fov import FieldOfView
+from edgeseg.inference.fov import FieldOfView
 from edgeseg.data.quality import MEASURES, QualityGate, QualityMeasures, measure_quality
 from edgeseg.fileio import atomic_write_json, read_image
 from edgeseg.inference.maps import quantize_probabilities

@@ -1,4 +1,4 @@
-"""The package's imports run one way: data -> models -> inference -> train, predict, export ->
+"""The package's imports run one way: input contract -> data -> models -> inference -> train, predict, export ->
 bench -> CLI. Read from the source (every ``import``, at module level or inside a function), a
 module may import only modules of its own layer or a lower one, and no two modules may import
 each other."""
@@ -13,6 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "edgeseg"
 # Longest matching prefix wins. Same layer: allowed both ways (but no module pair may be mutual).
 LAYERS: dict[str, int] = {
     "edgeseg": 0, "edgeseg.errors": 0, "edgeseg.lesions": 0, "edgeseg.outputs": 0, "edgeseg.fileio": 0, "edgeseg.model_file": 0, "edgeseg.report": 0, "edgeseg.progress": 0, "edgeseg.memory": 0, "edgeseg.options": 0, "edgeseg.papers": 0,
+    # the model's input contract (edgeseg.inference.__init__ says why it sits below data)
+    "edgeseg.inference.preprocessing": 0, "edgeseg.inference.fov": 0, "edgeseg.inference.image_ops": 0,
     "edgeseg.metrics": 1, "edgeseg.data": 1, "edgeseg.embedded": 1, "edgeseg.screening": 1,
     "edgeseg.models": 2, "edgeseg.losses": 2,
     "edgeseg.inference": 3, "edgeseg.checkpoint": 3,

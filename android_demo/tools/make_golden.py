@@ -74,7 +74,7 @@ import cv2
 import numpy as np
 
 from edgeseg.data.degradations import degrade
-from edgeseg.data.fov import FieldOfView
+from edgeseg.inference.fov import FieldOfView
 from edgeseg.data.quality import EROSION, MEASURES, _inner_mask, measure_quality, retake_message
 from edgeseg.data.synthetic import make_fundus
 from edgeseg.errors import EdgesegError

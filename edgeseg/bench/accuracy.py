@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from edgeseg.data.fov import FieldOfView
+from edgeseg.inference.fov import FieldOfView
 from edgeseg.inference.maps import quantize_probabilities
 from edgeseg.inference.parity import Parity, ParityAccumulator
 from edgeseg.metrics.pr import PRAccumulator, PRCurve

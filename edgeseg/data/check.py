@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edgeseg.data import folder, idrid
-from edgeseg.data.fov import fundus_problem
+from edgeseg.inference.fov import fundus_problem
 from edgeseg.data.samples import SegSample
 from edgeseg.errors import DataError
 from edgeseg.fileio import MASK_SUFFIXES, read_image, read_mask

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edgeseg.data.fov import field_of_view_box
+from edgeseg.inference.fov import field_of_view_box
 from edgeseg.fileio import read_image
 
 COPY_CORRELATION = 0.999

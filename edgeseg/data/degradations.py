@@ -21,7 +21,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edgeseg.data.fov import FieldOfView
+from edgeseg.inference.fov import FieldOfView
 
 SEVERITIES: dict[str, tuple[float, ...]] = {
     "gaussian_blur": (0.5, 1.0, 1.5, 2.0, 3.0, 4.0),

@@ -1,8 +1,8 @@
 """`edgeseg data prepare`: a compact, cropped, resized copy of a data set, with its manifest.
 
-For every image: crop the field of view (:mod:`edgeseg.data.fov`), resize so that the longest
+For every image: crop the field of view (:mod:`edgeseg.inference.fov`), resize so that the longest
 side is ``size`` pixels (aspect ratio kept), and resize each mask with
-:func:`edgeseg.data.transforms.resize_mask`, which keeps the microaneurysms a plain resize
+:func:`edgeseg.inference.image_ops.resize_mask`, which keeps the microaneurysms a plain resize
 loses. The copy is written in the generic layout (:mod:`edgeseg.data.folder`) with a
 ``manifest.json``: per image and lesion the pixel and component counts, the field-of-view box,
 the MA components kept, and the training split's per-channel mean and standard deviation
@@ -28,11 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from edgeseg.data.fov import field_of_view_box, fundus_problem
+from edgeseg.inference.fov import field_of_view_box, fundus_problem
 from edgeseg.data.folder import MANIFEST
 from edgeseg.data.samples import SegSample
 from edgeseg.data.statistics import channel_moments, mean_std_from_moments
-from edgeseg.data.transforms import MaskResizeStats, clahe, fit_size, resize_image, resize_mask
+from edgeseg.inference.image_ops import MaskResizeStats, clahe, fit_size, resize_image, resize_mask
 from edgeseg.errors import DataError
 from edgeseg.fileio import (
     atomic_write_bytes,

@@ -2,7 +2,7 @@
 
 Screening systems check a photograph before they grade it (issue #31): a blurred, dark,
 over-exposed, hazy or half-framed photograph gets "ungradable, please retake", not a verdict. The
-measures are computed on the field of view's work copy (:class:`edgeseg.data.fov.FieldOfView`:
+measures are computed on the field of view's work copy (:class:`edgeseg.inference.fov.FieldOfView`:
 at most 512 px on the longest side, RGB before CLAHE, with its field-of-view mask), which every
 path already has, so they cost a few milliseconds and do not depend on the camera's resolution:
 
@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from edgeseg.data.fov import FieldOfView
+from edgeseg.inference.fov import FieldOfView
 
 FINE_SIGMA = 1.0
 COARSE_SIGMA = 8.0

@@ -22,8 +22,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from edgeseg.data.fov import Box, FieldOfView
-from edgeseg.data.transforms import clahe, normalize, pad_to_square, resize_image, resize_mask
+from edgeseg.inference.fov import Box, FieldOfView
+from edgeseg.inference.image_ops import clahe, normalize, pad_to_square, resize_image, resize_mask
 
 CLAHE_CHANNEL = "L of CIE Lab (OpenCV)"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edgeseg.data.fov import FieldOfView
+from edgeseg.inference.fov import FieldOfView
 from edgeseg.errors import DataError
 from edgeseg.fileio import IMAGE_SUFFIXES, apply_orientation, exif_orientation, image_size, read_bytes, read_image, truncation_problem
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgeseg.data.fov import FieldOfView
+from edgeseg.inference.fov import FieldOfView
 from edgeseg.data.quality import QualityMeasures, measure_quality
 from edgeseg.embedded import default_inference_model
 from edgeseg.errors import EdgesegError

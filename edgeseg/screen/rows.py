@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeseg import __version__
-from edgeseg.data.fov import FieldOfView
+from edgeseg.inference.fov import FieldOfView
 from edgeseg.data.quality import MEASURES, QualityMeasures
 from edgeseg.errors import EdgesegError
 from edgeseg.predict.inputs import read_photograph

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from edgeseg.data.samples import SegSample
-from edgeseg.data.transforms import TrainAugment
+from edgeseg.data.augment import TrainAugment
 from edgeseg.inference.preprocessing import Preprocessing
 
 

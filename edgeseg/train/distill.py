@@ -75,7 +75,7 @@ def teacher_maps(
     """
     from tqdm import tqdm
 
-    from edgeseg.data.fov import FieldOfView
+    from edgeseg.inference.fov import FieldOfView
     from edgeseg.inference.runners import open_runner
 
     specs = [parse_teacher(spec) for spec in teachers]

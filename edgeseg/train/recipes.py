@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from edgeseg.data.transforms import TrainAugment
+from edgeseg.data.augment import TrainAugment
 from edgeseg.errors import EdgesegError
 from edgeseg.papers import seed_paper
 from edgeseg.train.schedules import Schedule

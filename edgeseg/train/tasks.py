@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from edgeseg.data.transforms import TrainAugment
+from edgeseg.data.augment import TrainAugment
 from edgeseg.errors import EdgesegError
 from edgeseg.losses import DeepSupervision, class_balanced_bce, dice_loss, u2xs_loss
 from edgeseg.losses.topk import squared_error_loss

@@ -190,7 +190,7 @@ def test_the_bench_grades_a_model_carrying_a_grader_as_predict_does(tiny_model_f
     from edgeseg.bench.subjects import subject
     from edgeseg.checkpoint import load_model, save_model
     from edgeseg.data.datasets import open_split
-    from edgeseg.data.fov import FieldOfView
+    from edgeseg.inference.fov import FieldOfView
     from edgeseg.data.synthetic import write_synthetic_dataset
     from edgeseg.screening.grader import FEATURES
 

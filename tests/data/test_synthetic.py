@@ -3,7 +3,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edgeseg.data.fov import fundus_problem
+from edgeseg.inference.fov import fundus_problem
 from edgeseg.data.synthetic import make_fundus
 from edgeseg.lesions import ALL_LESIONS
 

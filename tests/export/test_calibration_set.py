@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("onnxruntime")
 
-from edgeseg.data.fov import FieldOfView  # noqa: E402
+from edgeseg.inference.fov import FieldOfView  # noqa: E402
 from edgeseg.export import onnx_calibration  # noqa: E402
 from edgeseg.export.exporter import ExportOptions, Exporter  # noqa: E402
 

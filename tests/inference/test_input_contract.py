@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edgeseg.data.fov import Box
+from edgeseg.inference.fov import Box
 from edgeseg.data.synthetic import make_fundus
 from edgeseg.inference.preprocessing import Preprocessing, SquareGeometry
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edgeseg.data.fov import Box
+from edgeseg.inference.fov import Box
 from edgeseg.inference.preprocessing import Preprocessing, SquareGeometry
 from edgeseg.web.build import WEB_DEMO
 

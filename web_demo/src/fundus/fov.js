@@ -1,6 +1,6 @@
 /**
  * The field of view, the bright retinal disc inside a fundus photograph's black border; mirrors
- * edgeseg/data/fov.py (field_of_view_box, field_of_view_mask, fundus_problem) and
+ * edgeseg/inference/fov.py (field_of_view_box, field_of_view_mask, fundus_problem) and
  * FieldOfView.java. The detector works on a copy area-resized to at most 512 px a side: the 5x5
  * median of the brightest channel, thresholded at max(12, 0.12 * 95th percentile), opened with a
  * 5x5 square; its largest 8-connected region is the field of view.
@@ -12,7 +12,7 @@ import { resize } from './opencv/resize.js';
 import { percentile } from './percentile.js';
 
 const WORK_SIDE = 512;
-/** edgeseg/data/fov.py's BLANK_SPAN and MIN_RETINA. */
+/** edgeseg/inference/fov.py's BLANK_SPAN and MIN_RETINA. */
 const BLANK_SPAN = 8;
 const MIN_RETINA = 64;
 /** The default margin of field_of_view_box. */

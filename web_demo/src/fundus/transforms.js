@@ -1,5 +1,5 @@
 /**
- * The image steps of edgeseg/data/transforms.py that the preprocessing uses; port of
+ * The image steps of edgeseg/inference/image_ops.py that the preprocessing uses; port of
  * ImageTransforms.java (pad_to_square is fused with the crop: preprocessing.js cropToSquare).
  */
 import { clahe as claheL } from './opencv/clahe.js';

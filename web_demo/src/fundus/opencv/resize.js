@@ -37,7 +37,7 @@ export function resize(src, width, height, interpolation) {
   return linearResize(src, width, height, scaleX, scaleY, invScaleX, invScaleY, area);
 }
 
-/** resize_image of edgeseg/data/transforms.py: INTER_AREA when either side shrinks, INTER_LINEAR otherwise. */
+/** resize_image of edgeseg/inference/image_ops.py: INTER_AREA when either side shrinks, INTER_LINEAR otherwise. */
 export function resizeImage(image, width, height) {
   const shrinking = width < image.width || height < image.height;
   return resize(image, width, height, shrinking ? 'area' : 'linear');

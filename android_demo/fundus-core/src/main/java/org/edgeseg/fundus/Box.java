@@ -1,6 +1,6 @@
 package org.edgeseg.fundus;
 
-/** A pixel box {@code [x0, x1) x [y0, y1)}; mirrors {@code Box} in {@code edgeseg/data/fov.py}. */
+/** A pixel box {@code [x0, x1) x [y0, y1)}; mirrors {@code Box} in {@code edgeseg/inference/fov.py}. */
 public final class Box {
     private final int x0;
     private final int y0;

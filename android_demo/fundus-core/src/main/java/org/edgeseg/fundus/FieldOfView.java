@@ -7,7 +7,7 @@ import org.edgeseg.fundus.opencv.Resize;
 
 /**
  * The field of view, the bright retinal disc inside a fundus photograph's black border; mirrors
- * {@code field_of_view_box} in {@code edgeseg/data/fov.py}. The detector works on a copy
+ * {@code field_of_view_box} in {@code edgeseg/inference/fov.py}. The detector works on a copy
  * area-resized to at most {@value #WORK_SIDE} px a side: the 5x5 median of the brightest
  * channel, thresholded at {@code max(12, 0.12 * 95th percentile)}, opened with a 5x5 square;
  * its largest 8-connected region is the field of view.
@@ -49,7 +49,7 @@ public final class FieldOfView {
 
     /**
      * The field of view found on the work copy ({@code FieldOfView.small}, {@code small_mask} and
-     * {@code scale} in {@code edgeseg/data/fov.py}): the photograph area-resized to at most
+     * {@code scale} in {@code edgeseg/inference/fov.py}): the photograph area-resized to at most
      * {@value #WORK_SIDE} px a side, and the mask of its largest bright region, which the box and
      * the image-quality measures ({@link QualityMeasures}) both read.
      */

@@ -4,7 +4,7 @@ import org.edgeseg.fundus.opencv.Clahe;
 import org.edgeseg.fundus.opencv.LabConversion;
 import org.edgeseg.fundus.opencv.Resize;
 
-/** The image steps of {@code edgeseg/data/transforms.py} that the preprocessing uses. */
+/** The image steps of {@code edgeseg/inference/image_ops.py} that the preprocessing uses. */
 public final class ImageTransforms {
     private ImageTransforms() {
     }

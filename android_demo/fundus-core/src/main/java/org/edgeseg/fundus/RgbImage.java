@@ -72,7 +72,7 @@ public final class RgbImage {
         return argb;
     }
 
-    /** The pixels of {@code box} as a new image ({@code Box.crop} in {@code edgeseg/data/fov.py}). */
+    /** The pixels of {@code box} as a new image ({@code Box.crop} in {@code edgeseg/inference/fov.py}). */
     public RgbImage crop(Box box) {
         RgbImage out = black(box.width(), box.height());
         for (int y = 0; y < box.height(); y++) {

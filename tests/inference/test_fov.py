@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgeseg.data.fov import field_of_view_box, field_of_view_mask, fundus_problem
+from edgeseg.inference.fov import field_of_view_box, field_of_view_mask, fundus_problem
 from edgeseg.data.synthetic import make_fundus
 
 
