@@ -58,7 +58,7 @@ def tiny_model_file(tmp_path_factory):
         "lesions": list(model.lesions),
         "task": "segmentation",
         "recipe": "test",
-        "preprocessing": {"size": 64, "clahe": True, "mean": [0.56, 0.27, 0.08], "std": [0.26, 0.14, 0.09]},
+        "preprocessing": {"size": 64, "clahe": {"enabled": True, "clip_limit": 2.0, "tile_grid": 8}, "mean": [0.56, 0.27, 0.08], "std": [0.26, 0.14, 0.09]},
         "metrics": {"thresholds": {"MA": 0.5, "HE": 0.5, "EX": 0.5, "SE": 0.5}},
         "data": {"name": "synthetic", "credit": "synthetic test data"},
         "training": {"data": "/nonexistent/data", "seed": 0, "val_fraction": 0.15},

@@ -11,7 +11,7 @@ is found once per photograph.
 
 :meth:`Preprocessing.as_dict` is the single serialisation: the model card's ``preprocessing``,
 the ``preprocessing`` of every exported file's metadata and the golden vectors all hold it.
-:meth:`Preprocessing.from_dict` also reads the older card form (``"clahe": true``).
+:meth:`Preprocessing.from_dict` reads it back; there is no other form.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from edgeseg.errors import EdgesegError
 from edgeseg.inference.fov import Box, FieldOfView
 from edgeseg.inference.image_ops import clahe, normalize, pad_to_square, resize_image, resize_mask
 
@@ -89,7 +90,10 @@ class Preprocessing:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Preprocessing":
-        settings = data["clahe"] if isinstance(data["clahe"], dict) else {"enabled": data["clahe"]}
+        settings = data.get("clahe")
+        if not isinstance(settings, dict) or "enabled" not in settings:
+            raise EdgesegError(f"the preprocessing record's clahe is {settings!r}, not an object with 'enabled'; "
+                               "write it as Preprocessing.as_dict does, or re-save the model with edgeseg")
         return cls(
             size=int(data["size"]),
             clahe=bool(settings["enabled"]),

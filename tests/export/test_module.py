@@ -33,7 +33,7 @@ def test_metadata_holds_the_cards_preprocessing_record(tiny_model_file):
     the metadata's record is the contract's own serialisation."""
     card = read_card(tiny_model_file)
     for clahe in (True, False):
-        card["preprocessing"]["clahe"] = clahe
+        card["preprocessing"]["clahe"] = {"enabled": clahe}
         metadata = build_metadata(card, "x", "onnx", "fp32", "nchw", 64)
         contract = Preprocessing.from_dict(card["preprocessing"])
         assert Preprocessing.from_dict(metadata["preprocessing"]) == contract

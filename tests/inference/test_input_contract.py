@@ -9,8 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-from edgeseg.inference.fov import Box
 from edgeseg.data.synthetic import make_fundus
+from edgeseg.errors import EdgesegError
+from edgeseg.inference.fov import Box
 from edgeseg.inference.preprocessing import Preprocessing, SquareGeometry
 
 MEAN, STD = (0.5, 0.4, 0.3), (0.2, 0.2, 0.2)
@@ -51,3 +52,12 @@ def test_clahe_settings_other_than_the_defaults_reach_the_square_and_the_metadat
     assert np.array_equal(square, cv2.cvtColor(lab, cv2.COLOR_LAB2RGB))  # OpenCV's own CLAHE with the card's settings
     default = Preprocessing(size=64, clahe=True, mean=MEAN, std=STD).image_to_square(image)
     assert not np.array_equal(square, default)  # the settings matter on this image
+
+
+def test_the_record_has_one_form():
+    """The card's ``preprocessing`` is read in the form ``as_dict`` writes and no other: the older
+    ``"clahe": true`` is refused with a message saying what to write, not read with defaults."""
+    record = Preprocessing(size=64, clahe=True, mean=MEAN, std=STD).as_dict()
+    assert Preprocessing.from_dict(record) == Preprocessing(size=64, clahe=True, mean=MEAN, std=STD)
+    with pytest.raises(EdgesegError, match="not an object with 'enabled'"):
+        Preprocessing.from_dict(record | {"clahe": True})

@@ -18,7 +18,10 @@ export class Preprocessing {
   static fromMetadata(metadata) {
     const spec = metadata.preprocessing;
     if (!spec) throw new Error('the model metadata has no "preprocessing" entry; re-export the model with edgeseg export');
-    const claheSpec = typeof spec.clahe === 'object' && spec.clahe !== null ? spec.clahe : { enabled: Boolean(spec.clahe) };
+    const claheSpec = spec.clahe;
+    if (typeof claheSpec !== 'object' || claheSpec === null || !('enabled' in claheSpec)) {
+      throw new Error('the model metadata\'s preprocessing.clahe is not an object with "enabled"; re-export the model with edgeseg export');
+    }
     return new Preprocessing({
       size: Number(spec.size),
       clahe: Boolean(claheSpec.enabled),
