@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from edgeseg.progress import progress_bar
+from edgeseg.cli.options import add_options, given_options
+from edgeseg.data.options import CheckOptions, PrepareOptions, SynthOptions
 from edgeseg.errors import EdgesegError
 from edgeseg.lesions import ALL_LESIONS
+from edgeseg.progress import progress_bar
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -21,16 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "write a compact copy in the generic layout with a manifest and the training mean/std. "
         "Re-running on unchanged inputs does nothing.",
     )
-    source = prepare.add_mutually_exclusive_group(required=True)
-    source.add_argument("--idrid", type=Path, metavar="DIR", help="the official IDRiD folder")
-    source.add_argument("--folder", type=Path, metavar="DIR", help="a generic-layout folder (train/ and test/ splits)")
-    prepare.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    prepare.add_argument("--size", type=int, default=1440, help="longest side after resizing (default 1440)")
-    prepare.add_argument("--workers", type=int, default=None, help="processes (default: up to 4)")
-    prepare.add_argument("--grading", action="store_true",
-                         help="IDRiD only: also write the disease-grading photographs to OUT/grading/{train,test} with "
-                         "grades.csv, grade the segmentation-training copies of grading-training photographs "
-                         "(OUT/train/grades.csv) and record the leaky test photographs in the manifest")
+    add_options(prepare, PrepareOptions)
     prepare.set_defaults(handler=run_prepare)
 
     check = actions.add_parser(
@@ -38,7 +31,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "check sizes, naming and that images are colour fundus photographs; exit 1 on any problem."
     )
     check.add_argument("root", type=Path, metavar="DIR", help="IDRiD or generic-layout folder")
-    check.add_argument("--workers", type=int, default=None, help="processes (default: up to 4)")
+    add_options(check, CheckOptions)
     check.set_defaults(handler=run_check)
 
     synth = actions.add_parser(
@@ -46,11 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Write synthetic fundus photographs with exact MA/HE/EX/SE/OD masks in the generic "
         "layout (train/ and test/), for demos and smoke tests.",
     )
-    synth.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    synth.add_argument("--train", type=int, default=8, help="training images (default 8)")
-    synth.add_argument("--test", type=int, default=4, help="test images (default 4)")
-    synth.add_argument("--size", type=int, default=256, help="image side in pixels (default 256)")
-    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_options(synth, SynthOptions)
     synth.set_defaults(handler=run_synth)
 
 
@@ -61,35 +50,38 @@ def run_prepare(args: argparse.Namespace) -> int:
     from edgeseg.data.folder import list_splits, read_folder
     from edgeseg.data.prepare import prepare_dataset
 
-    if args.grading and args.idrid is None:
+    options = PrepareOptions(**given_options(args, PrepareOptions))
+    if (options.idrid is None) == (options.folder is None):
+        raise EdgesegError("give the data set as one of --idrid DIR (the official IDRiD folder) or --folder DIR (generic layout)")
+    if options.grading and options.idrid is None:
         raise EdgesegError("--grading prepares IDRiD's disease-grading part; use it with --idrid DIR")
     extra_inputs, finish = [], None
-    if args.idrid is not None:
-        if not idrid.is_idrid(args.idrid):
-            raise EdgesegError(f"{args.idrid}: not the official IDRiD layout (no 'A. Segmentation' folder)")
-        samples = [s for split in ("train", "test") for s in idrid.read_idrid_segmentation(args.idrid, split)]
-        source = {"name": "IDRiD", "path": str(args.idrid.resolve()), "credit": idrid.CREDIT}
-        if args.grading:
+    if options.idrid is not None:
+        if not idrid.is_idrid(options.idrid):
+            raise EdgesegError(f"{options.idrid}: not the official IDRiD layout (no 'A. Segmentation' folder)")
+        samples = [s for split in ("train", "test") for s in idrid.read_idrid_segmentation(options.idrid, split)]
+        source = {"name": "IDRiD", "path": str(options.idrid.resolve()), "credit": idrid.CREDIT}
+        if options.grading:
             from edgeseg.data import grading
 
-            samples += grading.grading_samples(args.idrid)
-            finish = functools.partial(grading.grading_outputs, args.idrid, progress_bar("copies"))
-            extra_inputs = grading.grading_label_files(args.idrid)
+            samples += grading.grading_samples(options.idrid)
+            finish = functools.partial(grading.grading_outputs, options.idrid, progress_bar("copies"))
+            extra_inputs = grading.grading_label_files(options.idrid)
     else:
-        splits = [name for name in list_splits(args.folder) if name]
-        samples = [s for split in splits or [None] for s in read_folder(args.folder, split)]
-        source = {"name": args.folder.name, "path": str(args.folder.resolve())}
+        splits = [name for name in list_splits(options.folder) if name]
+        samples = [s for split in splits or [None] for s in read_folder(options.folder, split)]
+        source = {"name": options.folder.name, "path": str(options.folder.resolve())}
     counts = {split: sum(1 for s in samples if s.split == split) for split in dict.fromkeys(s.split for s in samples)}
     summary = ", ".join(f"{n} {split}" for split, n in counts.items())
-    print(f"Preparing {source['name']} ({summary} images) -> {args.out} at {args.size} px")
-    result = prepare_dataset(samples, args.out, args.size, source, args.workers, progress_bar("prepare"), extra_inputs, finish)
+    print(f"Preparing {source['name']} ({summary} images) -> {options.out} at {options.longest_side} px longest side")
+    result = prepare_dataset(samples, options.out, options.longest_side, source, options.workers, progress_bar("prepare"), extra_inputs, finish)
     manifest = result.manifest
     if result.up_to_date:
-        print(f"{args.out} is up to date ({summary} images); nothing to do.")
+        print(f"{options.out} is up to date ({summary} images); nothing to do.")
         return 0
     sizes = sorted({tuple(record["size"]) for records in manifest["images"].values() for record in records})
-    print(f"Wrote {summary} images to {args.out} (sizes {', '.join(f'{w}x{h}' for w, h in sizes[:3])}"
-          f"{'...' if len(sizes) > 3 else ''}) and {args.out / 'manifest.json'}")
+    print(f"Wrote {summary} images to {options.out} (sizes {', '.join(f'{w}x{h}' for w, h in sizes[:3])}"
+          f"{'...' if len(sizes) > 3 else ''}) and {options.out / 'manifest.json'}")
     survival = manifest.get("ma_survival")
     if survival and survival["components"]:
         kept, plain, total = survival["survived"], survival["survived_without_rescue"], survival["components"]
@@ -123,7 +115,8 @@ def run_check(args: argparse.Namespace) -> int:
     from edgeseg.data.check import check_dataset
     from edgeseg.report import text_table
 
-    report = check_dataset(args.root, args.workers, progress_bar("check"))
+    options = CheckOptions(**given_options(args, CheckOptions))
+    report = check_dataset(args.root, options.workers, progress_bar("check"))
     headers = ["Split", "Images", *ALL_LESIONS, "Sizes", "Problems"]
     rows = []
     for split in report.splits:
@@ -147,8 +140,9 @@ def run_check(args: argparse.Namespace) -> int:
 def run_synth(args: argparse.Namespace) -> int:
     from edgeseg.data.synthetic import write_synthetic_dataset
 
-    if args.train < 1 or args.test < 0 or args.size < 64:
-        raise EdgesegError("need --train >= 1, --test >= 0 and --size >= 64")
-    out = write_synthetic_dataset(args.out, args.train, args.test, args.size, args.seed)
-    print(f"Wrote {args.train} train and {args.test} test synthetic fundus images ({args.size}x{args.size}) to {out}")
+    options = SynthOptions(**given_options(args, SynthOptions))
+    if options.train < 1 or options.test < 0 or options.side < 64:
+        raise EdgesegError("need --train >= 1, --test >= 0 and --side >= 64")
+    out = write_synthetic_dataset(options.out, options.train, options.test, options.side, options.seed)
+    print(f"Wrote {options.train} train and {options.test} test synthetic fundus images ({options.side}x{options.side}) to {out}")
     return 0

@@ -22,7 +22,7 @@ def add_options(parser: argparse.ArgumentParser, cls: type) -> None:
             parser.add_argument(*flags, dest=declared.name, action="store_const", const=not meta["negate"], default=None, help=text)
         else:
             parser.add_argument(*flags, dest=declared.name, type=_argument_type(meta["parse"] or kind), choices=meta["choices"],
-                                metavar=meta["metavar"], help=text)
+                                metavar=meta["metavar"], required=meta["required"], help=text)
 
 
 def given_options(args: argparse.Namespace, cls: type) -> dict[str, Any]:

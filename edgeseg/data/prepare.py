@@ -321,7 +321,7 @@ def prepare_dataset(
     """
     out = Path(out)
     if size < 64:
-        raise DataError(f"--size {size} is too small; use at least 64 (the papers use 512-1440)")
+        raise DataError(f"--longest-side {size} is too small; use at least 64 (the papers use 512-1440)")
     ours = (out / MANIFEST).is_file() or (out / INCOMPLETE_MARKER).is_file()
     if out.exists() and any(out.iterdir()) and not ours:
         raise DataError(f"{out}: exists, is not empty and holds no {MANIFEST}; choose an empty or new folder")

@@ -28,6 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edgeseg.data.options import SynthOptions
 from edgeseg.lesions import ALL_LESIONS, LESIONS
 
 LESION_COLOURS = {
@@ -216,10 +217,10 @@ def synthetic_grades(masks: np.ndarray, near_macula: np.ndarray) -> tuple[int, i
 
 def write_synthetic_dataset(
     out: str | Path,
-    n_train: int = 8,
-    n_test: int = 4,
-    size: int = 256,
-    seed: int = 0,
+    n_train: int = SynthOptions.train,
+    n_test: int = SynthOptions.test,
+    size: int = SynthOptions.side,
+    seed: int = SynthOptions.seed,
     n_grading: int = 0,
 ) -> Path:
     """Write a synthetic data set in the generic layout (``train/`` and ``test/``) with a manifest.

@@ -519,6 +519,6 @@ def resume(run_dir: str | Path, **overrides: Any) -> RunSummary:
     if not Path(options.data).exists():
         raise EdgesegError(
             f"{run_dir}: its data folder {options.data} is not here; prepare it again with the command that made it "
-            f"(e.g. edgeseg data prepare --idrid ../shared/data/IDRiD --out {options.data} --size 1440) or pass --data DIR"
+            f"(e.g. edgeseg data prepare --idrid ../shared/data/IDRiD --out {options.data} --longest-side 1440) or pass --data DIR"
         )
     return Trainer(options, resume=True).run()

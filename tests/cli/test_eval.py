@@ -90,7 +90,7 @@ def prepared_grading(fake_idrid, tmp_path):
     """The miniature IDRiD prepared with --grading: 2 grading-test photographs, IDRiD_001 and
     IDRiD_002, both copies of grading-training ones (the fake reuses their seeds), so leaky."""
     out = tmp_path / "prepared"
-    assert main(["data", "prepare", "--idrid", str(fake_idrid), "--out", str(out), "--size", "96", "--workers", "1", "--grading"]) == 0
+    assert main(["data", "prepare", "--idrid", str(fake_idrid), "--out", str(out), "--longest-side", "96", "--workers", "1", "--grading"]) == 0
     return out
 
 

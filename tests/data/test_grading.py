@@ -26,7 +26,7 @@ def planted_idrid(fake_idrid):
 
 
 def _prepare(root, out, *extra):
-    return main(["data", "prepare", "--idrid", str(root), "--out", str(out), "--size", "96", "--workers", "1", *extra])
+    return main(["data", "prepare", "--idrid", str(root), "--out", str(out), "--longest-side", "96", "--workers", "1", *extra])
 
 
 def test_grading_part_grades_and_leaks(planted_idrid, tmp_path, capsys):

@@ -48,7 +48,7 @@ def test_overlap_between_parts(idrid_root):
 def test_prepare_full_idrid_at_1440(idrid_root, tmp_path):
     """Acceptance: under 5 minutes, 54 + 27 images, >= 99 % of MA components, re-run is a no-op."""
     out = tmp_path / "idrid1440"
-    command = [sys.executable, "-m", "edgeseg", "data", "prepare", "--idrid", str(idrid_root), "--out", str(out), "--size", "1440"]
+    command = [sys.executable, "-m", "edgeseg", "data", "prepare", "--idrid", str(idrid_root), "--out", str(out), "--longest-side", "1440"]
     start = time.monotonic()
     first = subprocess.run(command, capture_output=True, text=True)
     elapsed = time.monotonic() - start

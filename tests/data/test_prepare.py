@@ -12,7 +12,7 @@ from edgeseg.fileio import read_image
 
 
 def _prepare(fake_idrid, out, size=160):
-    return main(["data", "prepare", "--idrid", str(fake_idrid), "--out", str(out), "--size", str(size), "--workers", "1"])
+    return main(["data", "prepare", "--idrid", str(fake_idrid), "--out", str(out), "--longest-side", str(size), "--workers", "1"])
 
 
 def test_prepare_writes_generic_layout_and_manifest(fake_idrid, tmp_path, capsys):
@@ -96,5 +96,5 @@ def test_refuses_a_foreign_non_empty_folder(fake_idrid, tmp_path):
 
 def test_prepare_from_a_generic_folder(synthetic_root, tmp_path):
     out = tmp_path / "small"
-    assert main(["data", "prepare", "--folder", str(synthetic_root), "--out", str(out), "--size", "96", "--workers", "1"]) == 0
+    assert main(["data", "prepare", "--folder", str(synthetic_root), "--out", str(out), "--longest-side", "96", "--workers", "1"]) == 0
     assert len(read_folder(out, "train")) == 6 and len(read_folder(out, "test")) == 3

@@ -41,7 +41,7 @@ def planted_prepared(tmp_path_factory):
     root = tmp_path_factory.mktemp("planted")
     idrid = plant_grading_copies(build_fake_idrid(root / "IDRiD"))
     data = root / "prepared"
-    assert main(["data", "prepare", "--idrid", str(idrid), "--out", str(data), "--size", "96", "--workers", "1", "--grading"]) == 0
+    assert main(["data", "prepare", "--idrid", str(idrid), "--out", str(data), "--longest-side", "96", "--workers", "1", "--grading"]) == 0
     return data
 
 

@@ -53,7 +53,7 @@ def screening_photograph(folder: Path) -> tuple[Path, str]:
     idrid = real_idrid_root() / IDRID_TEST_55
     if idrid.is_file():
         return idrid, "IDRiD test image 55"
-    done = edgeseg("data", "synth", "--out", str(folder / "synth"), "--train", "1", "--test", "1", "--size", "1536")
+    done = edgeseg("data", "synth", "--out", str(folder / "synth"), "--train", "1", "--test", "1", "--side", "1536")
     assert done.returncode == 0, done.stderr
     return sorted((folder / "synth" / "test" / "images").iterdir())[0], "a synthetic photograph (IDRiD is not on this machine)"
 
