@@ -18,6 +18,7 @@ import numpy as np
 
 from edgeseg.data.datasets import open_split
 from edgeseg.errors import DataError
+from edgeseg.evaluate_options import EvalOptions
 from edgeseg.fileio import image_size, read_json, truncation_problem
 from edgeseg.lesions import LESIONS
 from edgeseg.metrics.pixel import Confusion, pixel_confusion
@@ -124,10 +125,10 @@ def map_at_image_resolution(path: Path, values: np.ndarray, shape: tuple[int, in
 def evaluate_predictions(
     predictions: str | Path,
     data: str | Path,
-    split: str | None = "test",
+    split: str | None = EvalOptions.split,
     lesions: Sequence[str] = LESIONS,
-    threshold: float = 0.5,
-    region: bool = False,
+    threshold: float = EvalOptions.threshold,
+    region: bool = EvalOptions.region,
     progress: Callable[[Iterable, int], Iterable] | None = None,
 ) -> list[LesionScore]:
     """Score the maps under ``predictions`` against ``split`` of the data set at ``data``."""

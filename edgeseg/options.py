@@ -14,13 +14,15 @@ _MISSING = dataclasses.MISSING
 
 def option(default: Any = None, *, help: str, choices: tuple | None = None, metavar: str | None = None,
            parse: Callable[[str], Any] | None = None, flags: tuple[str, ...] = (), negate: bool = False,
-           required: bool = False) -> Any:
+           required: bool = False, positional: bool = False) -> Any:
     """A dataclass field that is also a command-line option (``--field-name`` unless ``flags``
     names it, the first name shown and any others kept for old command lines): ``parse`` turns the
     text into the value (default: the field's type); a bool field is a switch, ``negate`` making
-    the flag switch it off; a ``required`` option has no default and must be given."""
+    the flag switch it off; a ``required`` option has no default and must be given; a ``positional``
+    one is an optional argument without a flag."""
     return dataclasses.field(default=default, metadata={"help": help, "choices": choices, "metavar": metavar, "parse": parse,
-                                                        "flags": flags, "negate": negate, "required": required})
+                                                        "flags": flags, "negate": negate, "required": required,
+                                                        "positional": positional})
 
 
 def option_fields(cls: type) -> list[tuple[dataclasses.Field, type]]:

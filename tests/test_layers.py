@@ -18,7 +18,7 @@ LAYERS: dict[str, int] = {
     "edgeseg.metrics": 1, "edgeseg.data": 1, "edgeseg.embedded": 1, "edgeseg.screening": 1,
     "edgeseg.models": 2, "edgeseg.losses": 2,
     "edgeseg.inference": 3, "edgeseg.checkpoint": 3,
-    "edgeseg.train": 4, "edgeseg.evaluate": 4, "edgeseg.evaluate_grading": 4, "edgeseg.predict": 4, "edgeseg.export": 4, "edgeseg.web": 4, "edgeseg.screen": 5,
+    "edgeseg.train": 4, "edgeseg.evaluate": 4, "edgeseg.evaluate_options": 4, "edgeseg.evaluate_grading": 4, "edgeseg.predict": 4, "edgeseg.export": 4, "edgeseg.web": 4, "edgeseg.screen": 5,
     "edgeseg.bench": 5,
     "edgeseg.cli": 6, "edgeseg.__main__": 6,
 }

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from edgeseg.cli.options import add_options, given_options
+from edgeseg.evaluate_options import EvalOptions
 from edgeseg.progress import progress_bar
 
 
@@ -20,28 +21,18 @@ def register(commands: argparse._SubParsersAction) -> None:
         "With --grading, score DR/DME verdicts (STEM.json with dr_grade, dme_risk, referable_prob) "
         "against the split's grades, on all photographs and on the leak-free ones.",
     )
-    parser.add_argument("predictions", type=Path, nargs="?", metavar="PRED_DIR", help="folder of probability maps")
-    parser.add_argument("--grading", type=Path, default=None, metavar="PRED_DIR_OR_JSON",
-                        help="score grading verdicts instead: a folder of STEM.json or one JSON file")
-    parser.add_argument("--plot", type=Path, default=None, metavar="PNG",
-                        help="with --grading: write the DR, DME and referable confusion matrices here")
-    parser.add_argument("--data", type=Path, required=True, metavar="DIR",
-                        help="IDRiD or generic-layout folder (with --grading also a prepared folder or a grades CSV)")
-    parser.add_argument("--split", default="test", help="split to score (default: test)")
-    parser.add_argument("--lesions", default=None, help="comma-separated subset of MA,HE,EX,SE,OD (default: MA,HE,EX,SE)")
-    parser.add_argument("--threshold", type=float, default=0.5, help="probability threshold for pixel scores (default 0.5)")
-    parser.add_argument("--region", action="store_true", help="also compute Dual2Net's region-level F_sigma")
-    parser.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the scores as JSON")
+    add_options(parser, EvalOptions)
     parser.set_defaults(handler=run_eval)
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    if (args.predictions is None) == (args.grading is None):
+    options = EvalOptions(**given_options(args, EvalOptions))
+    if (options.predictions is None) == (options.grading is None):
         print("edgeseg eval: error: give either PRED_DIR (probability maps) or --grading PRED_DIR_OR_JSON (verdicts)", file=sys.stderr)
         return 2
-    if args.grading is not None:
-        return run_grading_eval(args)
-    if args.plot is not None:
+    if options.grading is not None:
+        return run_grading_eval(options)
+    if options.plot is not None:
         print("edgeseg eval: error: --plot draws grading confusion matrices; use it with --grading", file=sys.stderr)
         return 2
     from edgeseg.evaluate import evaluate_predictions
@@ -50,12 +41,12 @@ def run_eval(args: argparse.Namespace) -> int:
     from edgeseg.metrics.region import REGION_SIGMAS
     from edgeseg.report import text_table
 
-    lesions = parse_lesions(args.lesions)
+    lesions = parse_lesions(options.lesions)
     scores = evaluate_predictions(
-        args.predictions, args.data, args.split, lesions, args.threshold, args.region, progress_bar("eval")
+        options.predictions, options.data, options.split, lesions, options.threshold, options.region, progress_bar("eval")
     )
     headers = ["Lesion", "Images", "Annotated", "Prevalence", "AUPR", "AUPR(trapz)", "SN", "PPV", "F", "IoU"]
-    if args.region:
+    if options.region:
         headers += [f"F_{sigma}" for sigma in REGION_SIGMAS]
     rows = []
     for score in scores:
@@ -64,30 +55,30 @@ def run_eval(args: argparse.Namespace) -> int:
         if score.region is not None:
             row += [score.region[sigma].f_score for sigma in REGION_SIGMAS]
         rows.append(row)
-    print(f"{args.predictions} against {args.data} [{args.split}]: AUPR = average precision, pooled over "
-          f"all images (IDRiD protocol); pixel scores at p >= {args.threshold}")
+    print(f"{options.predictions} against {options.data} [{options.split}]: AUPR = average precision, pooled over "
+          f"all images (IDRiD protocol); pixel scores at p >= {options.threshold}")
     print(text_table(headers, rows, digits=4))
     ungradable = scores[0].ungradable if scores else 0
     if ungradable:
         print(f"{ungradable} photograph(s) found ungradable by predict's image-quality gate; those without maps are not scored "
               "(predict --force writes their maps)")
-    if args.json:
-        atomic_write_json(args.json, {"split": args.split, "threshold": args.threshold, "ungradable": ungradable,
+    if options.json:
+        atomic_write_json(options.json, {"split": options.split, "threshold": options.threshold, "ungradable": ungradable,
                                       "lesions": [score.as_dict() for score in scores]})
-        print(f"Wrote {args.json}")
+        print(f"Wrote {options.json}")
     return 0
 
 
-def run_grading_eval(args: argparse.Namespace) -> int:
+def run_grading_eval(options: EvalOptions) -> int:
     from edgeseg.evaluate_grading import SUMMARY_COLUMNS, confusion_text, read_grading_truth, read_verdicts, score_verdicts, summary_rows
     from edgeseg.fileio import atomic_write_json
     from edgeseg.metrics.grading import plot_confusion_matrices
     from edgeseg.report import text_table
 
-    truth = read_grading_truth(args.data, args.split, progress_bar("copies"))
-    result = score_verdicts(truth, read_verdicts(args.grading, truth.labels))
+    truth = read_grading_truth(options.data, options.split, progress_bar("copies"))
+    result = score_verdicts(truth, read_verdicts(options.grading, truth.labels))
     leaky = ", ".join(sorted(truth.leaky)) or "none recorded"
-    print(f"{args.grading} against {truth.source}: {len(truth.labels)} photographs; leaky (a copy in training data): {leaky}. "
+    print(f"{options.grading} against {truth.source}: {len(truth.labels)} photographs; leaky (a copy in training data): {leaky}. "
           "Referable: DR grade >= 2 or DME risk 2.")
     if result["ungradable"]:
         print(f"{len(result['ungradable'])} photograph(s) ungradable by predict's image-quality gate (no verdict; not scored, "
@@ -97,10 +88,10 @@ def run_grading_eval(args: argparse.Namespace) -> int:
     print(text_table(["photographs", "n", *(name for name, _ in SUMMARY_COLUMNS)], summary_rows(result), digits=3))
     for name in ("dr", "dme"):
         print(confusion_text(result["all"]["confusion"][name], name.upper()))
-    if args.plot:
-        title = f"{args.grading.name} on {len(truth.labels)} {args.split} photographs"
-        print(f"Wrote {plot_confusion_matrices(result['all']['confusion'], args.plot, title)}")
-    if args.json:
-        atomic_write_json(args.json, {"split": args.split, "labels": truth.source, "verdicts": str(args.grading), **result})
-        print(f"Wrote {args.json}")
+    if options.plot:
+        title = f"{options.grading.name} on {len(truth.labels)} {options.split} photographs"
+        print(f"Wrote {plot_confusion_matrices(result['all']['confusion'], options.plot, title)}")
+    if options.json:
+        atomic_write_json(options.json, {"split": options.split, "labels": truth.source, "verdicts": str(options.grading), **result})
+        print(f"Wrote {options.json}")
     return 0

@@ -18,7 +18,9 @@ def add_options(parser: argparse.ArgumentParser, cls: type) -> None:
         if declared.default is not None and declared.default is not False and not meta["negate"]:
             shown = ",".join(map(str, declared.default)) if isinstance(declared.default, (tuple, list)) else declared.default
             text += f" (default {shown})"
-        if kind is bool:
+        if meta["positional"]:
+            parser.add_argument(declared.name, nargs="?", type=_argument_type(meta["parse"] or kind), metavar=meta["metavar"], help=text)
+        elif kind is bool:
             parser.add_argument(*flags, dest=declared.name, action="store_const", const=not meta["negate"], default=None, help=text)
         else:
             parser.add_argument(*flags, dest=declared.name, type=_argument_type(meta["parse"] or kind), choices=meta["choices"],

@@ -4,9 +4,9 @@ or on a Ray cluster, resumable (edgeseg issue #34)."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-ENGINES = ("local", "ray")
+from edgeseg.cli.options import add_options, given_options
+from edgeseg.screen.options import ScreenOptions
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -20,18 +20,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("source", help="a folder of photographs, a glob ('archive/**/*.jpg') or a CSV/Parquet manifest "
                         "with a 'path' column (its other columns are carried into the table)")
-    parser.add_argument("--out", type=Path, default=Path("screening.parquet"),
-                        help="the table's folder (default ./screening.parquet)")
-    parser.add_argument("--model", "--weights", dest="model", type=Path, metavar="FILE",
-                        help="a .onnx, .tflite, .safetensors model file or run folder (default: the embedded student)")
-    parser.add_argument("--engine", choices=ENGINES, default="local",
-                        help="local (default: this process) or ray (actors on a Ray cluster; pip install \"edgeseg[ray]\")")
-    parser.add_argument("--address", help="the Ray cluster to join (what `ray start --head` prints); default: a local Ray")
-    parser.add_argument("--workers", type=int, help="Ray actors (default: the cluster's CPUs over --threads)")
-    parser.add_argument("--threads", type=int, help="CPU threads of each model runtime (default: its own choice; 1 per Ray actor)")
-    parser.add_argument("--batch", type=int, default=16, help="photographs per batch and per committed part (default 16)")
-    parser.add_argument("--maps", type=Path, metavar="DIR",
-                        help="also write each photograph's probability maps, overlay and JSON summary here, as `edgeseg predict` does")
+    add_options(parser, ScreenOptions)
     parser.set_defaults(handler=run_screen)
 
 
@@ -51,22 +40,23 @@ def run_screen(args: argparse.Namespace) -> int:
 
     import importlib.util
 
+    options = ScreenOptions(**given_options(args, ScreenOptions))
     if importlib.util.find_spec("pyarrow") is None:
         raise EdgesegError('edgeseg screen writes a Parquet table and needs pyarrow: pip install "edgeseg[screen]"')
-    if args.batch < 1 or (args.workers is not None and args.workers < 1):
+    if options.batch < 1 or (options.workers is not None and options.workers < 1):
         raise EdgesegError("--batch and --workers must be at least 1")
-    if args.address and args.engine != "ray":
+    if options.address and options.engine != "ray":
         raise EdgesegError("--address joins a Ray cluster; add --engine ray")
     photographs = collect_photographs(args.source)
-    info = read_info(args.model or default_inference_model())
-    table = ScreenTable(args.out, arrow_schema(base_columns(info.lesions), carried_types(p.carried for p in photographs)))
+    info = read_info(options.model or default_inference_model())
+    table = ScreenTable(options.out, arrow_schema(base_columns(info.lesions), carried_types(p.carried for p in photographs)))
     hashes, unhashed = table.done()
     if hashes or unhashed:  # only a table with rows needs the photographs' hashes
         todo = [p for p in photographs if str(p.path) not in unhashed and content_hash(p.path) not in hashes]
     else:
         todo = photographs
-    print(f"{len(photographs)} photographs; {len(photographs) - len(todo)} already in {args.out}; screening {len(todo)} "
-          f"with {info.path.name} ({'this process' if args.engine == 'local' else 'Ray'}). Research use only, not a diagnosis.")
+    print(f"{len(photographs)} photographs; {len(photographs) - len(todo)} already in {options.out}; screening {len(todo)} "
+          f"with {info.path.name} ({'this process' if options.engine == 'local' else 'Ray'}). Research use only, not a diagnosis.")
     tally = {"refer": 0, "no referral": 0, "no verdict": 0, "ungradable": 0, "error": 0}
     bar = tqdm(total=len(todo), desc="screen", unit="img", disable=None, smoothing=0.1)
 
@@ -79,15 +69,15 @@ def run_screen(args: argparse.Namespace) -> int:
         bar.update(len(rows))
 
     start = time.perf_counter()
-    outputs = PredictOptions(args.maps.resolve()) if args.maps else None
-    if args.engine == "ray":
-        run_on_ray(args.model, args.threads, todo, args.batch, commit, args.address, args.workers, outputs)
+    outputs = PredictOptions(options.maps.resolve()) if options.maps else None
+    if options.engine == "ray":
+        run_on_ray(options.model, options.threads, todo, options.batch, commit, options.address, options.workers, outputs)
     else:
-        run_in_process(args.model, args.threads, todo, args.batch, commit, outputs)
+        run_in_process(options.model, options.threads, todo, options.batch, commit, outputs)
     bar.close()
     seconds = time.perf_counter() - start
     rate = len(todo) / seconds if seconds > 0 else 0.0
     print(f"Screened {len(todo)} photographs in {seconds:.1f} s ({rate:.2f} per second): "
           + ", ".join(f"{count} {kind}" for kind, count in tally.items()))
-    print(f"Table: {args.out} ({len(table.part_files())} parts; read it with pandas.read_parquet('{args.out}'))")
+    print(f"Table: {options.out} ({len(table.part_files())} parts; read it with pandas.read_parquet('{options.out}'))")
     return 0

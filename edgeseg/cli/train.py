@@ -38,7 +38,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     add_options(parser, TrainOptions)
     parser.add_argument("--lesion", help="the lesion of a single-task (st) recipe, e.g. EX")
     parser.add_argument("--group", choices=["red", "white"], help="the lesion pair of a dual-task (dt) recipe")
-    parser.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+    parser.add_argument("--model-option", action="append", metavar="KEY=VALUE",
                         help="a model builder option, e.g. base_channels=32 (repeatable; see `edgeseg models`)")
 
 
@@ -47,7 +47,7 @@ def training_options(args: argparse.Namespace, recipe: str, **extra):
     defaults for the rest."""
     from edgeseg.train import TrainOptions
 
-    model_options = parse_model_options(args.model_option)
+    model_options = parse_model_options(args.model_option or [])
     model_options.update({key: value for key, value in (("lesion", args.lesion), ("group", args.group)) if value})
     return TrainOptions(
         recipe=recipe,

@@ -9,9 +9,9 @@ bench`` measures the page in headless Chromium against native runtimes on this m
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-DEFAULT_OUT = Path("build/web")
+from edgeseg.cli.options import add_options, given_options
+from edgeseg.web.options import BuildOptions, PageBenchOptions, ServeOptions
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -28,11 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                            description="Build the page around an exported .tflite or .onnx file and its metadata "
                            "(default: the embedded student, exported and verified as fp32 TFLite). Needs the "
                            "export extra and `npm ci` in web_demo/.")
-    build.add_argument("--model", type=Path, metavar="FILE", help="exported .tflite or .onnx file (default: export the embedded student)")
-    build.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT}); an earlier build there is replaced")
-    build.add_argument("--source", type=Path, metavar="DIR",
-                       help="the web_demo folder of an edgeseg source checkout (default: the one beside this installation)")
-    build.add_argument("--verbose", action="store_true", help="show the converter's own output while the default is exported")
+    add_options(build, BuildOptions)
     build.set_defaults(handler=run_build)
 
     serve = sub.add_parser("serve", help="serve a built page to this machine and the local network",
@@ -41,11 +37,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                            "threads and offline use only on https:// or http://localhost: give a certificate "
                            "(--certfile, --keyfile), or forward the port with `adb reverse tcp:PORT tcp:PORT` and "
                            "open http://localhost:PORT on the phone.")
-    serve.add_argument("folder", nargs="?", type=Path, default=DEFAULT_OUT, help=f"built page (default {DEFAULT_OUT})")
-    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0: every interface)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    serve.add_argument("--certfile", type=Path, help="PEM certificate: serve over HTTPS")
-    serve.add_argument("--keyfile", type=Path, help="PEM private key of --certfile (if not inside it)")
+    add_options(serve, ServeOptions)
     serve.set_defaults(handler=run_serve)
 
     bench = sub.add_parser("bench", help="time the page in headless Chromium against native runtimes",
@@ -54,12 +46,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                            "runs in the page, then the same number with native ONNX Runtime (--onnx) and the "
                            "native LiteRT interpreter on the page's .tflite, on the same input, and count the bytes "
                            "of the first visit.")
-    bench.add_argument("folder", nargs="?", type=Path, default=DEFAULT_OUT, help=f"built page (default {DEFAULT_OUT})")
-    bench.add_argument("--photo", type=Path, required=True, help="fundus photograph to analyse")
-    bench.add_argument("--onnx", type=Path, help="the same model as ONNX, timed with native ONNX Runtime")
-    bench.add_argument("--runs", type=int, default=10, help="timed runs per runtime (default 10; the median is reported)")
-    bench.add_argument("--threads", type=int, default=2, help="threads of the native runtimes (default 2)")
-    bench.add_argument("--screenshot", type=Path, metavar="PNG", help="also save the page, phone-sized, with the photograph's result")
+    add_options(bench, PageBenchOptions)
     bench.set_defaults(handler=run_bench)
     parser.set_defaults(handler=lambda args: parser.print_help() or 2)
 
@@ -67,7 +54,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from edgeseg.web.build import build_page
 
-    built = build_page(args.model, args.out, args.source, verbose=args.verbose)
+    options = BuildOptions(**given_options(args, BuildOptions))
+    built = build_page(options.model, options.out, options.source, verbose=options.verbose)
     print(f"Built the page around {built.model.name} ({built.runtime}) in {built.folder}: {built.files} files, "
           f"{built.bytes / 1e6:.1f} MB, {built.gzip_bytes / 1e6:.1f} MB gzip-compressed.")
     print(f"Open it:  edgeseg web serve {built.folder}")
@@ -77,9 +65,10 @@ def run_build(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     from edgeseg.web.serve import make_server, page_urls
 
-    server = make_server(args.folder, args.host, args.port, args.certfile, args.keyfile)
-    secure = args.certfile is not None
-    print(f"Serving {args.folder} (Ctrl-C stops). Open on this machine or a phone on the same network:")
+    options = ServeOptions(**given_options(args, ServeOptions))
+    server = make_server(options.folder, options.host, options.port, options.certfile, options.keyfile)
+    secure = options.certfile is not None
+    print(f"Serving {options.folder} (Ctrl-C stops). Open on this machine or a phone on the same network:")
     for url in page_urls(server, secure):
         print(f"  {url}")
     if not secure:
@@ -98,9 +87,11 @@ def run_bench(args: argparse.Namespace) -> int:
     from edgeseg.report import text_table
     from edgeseg.web.measure import measure_page
 
-    report = measure_page(args.folder, args.photo, onnx=args.onnx, runs=args.runs, threads=args.threads, screenshot=args.screenshot)
+    options = PageBenchOptions(**given_options(args, PageBenchOptions))
+    report = measure_page(options.folder, options.photo, onnx=options.onnx, runs=options.runs, threads=options.threads,
+                          screenshot=options.screenshot)
     print(text_table(["runtime", "file", "threads", "median ms", "min ms", "ratio to native ONNX Runtime"], report.rows()))
     print(report.transfer_text())
-    if args.screenshot:
-        print(f"Saved the page to {args.screenshot}")
+    if options.screenshot:
+        print(f"Saved the page to {options.screenshot}")
     return 0

@@ -9,8 +9,9 @@ before a model is loaded; torch is imported only when the model is a PyTorch fil
 """
 
 from edgeseg.predict.inputs import check_images, collect_images, read_photograph
-from edgeseg.predict.pipeline import PredictOptions, predict_paths, write_outputs
+from edgeseg.predict.options import ModelOptions, PredictOptions
+from edgeseg.predict.pipeline import predict_paths, write_outputs
 from edgeseg.predict.predictor import Prediction, Predictor
 
-__all__ = ["PredictOptions", "Prediction", "Predictor", "check_images", "collect_images", "predict_paths", "read_photograph",
+__all__ = ["ModelOptions", "PredictOptions", "Prediction", "Predictor", "check_images", "collect_images", "predict_paths", "read_photograph",
            "write_outputs"]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -31,26 +30,16 @@ import numpy as np
 
 from edgeseg import NOTICE
 from edgeseg.fileio import atomic_write_bytes, atomic_write_json, exif_orientation
-from edgeseg.inference.maps import encode_png, quantize_probabilities
 from edgeseg.data.quality import QualityMeasures
+from edgeseg.inference.maps import encode_png, quantize_probabilities
 from edgeseg.predict.inputs import read_photograph
+from edgeseg.predict.options import PredictOptions
 from edgeseg.predict.overlay import render_overlay
 from edgeseg.predict.predictor import Prediction, Predictor
 from edgeseg.predict.summary import lesion_masks, summarise
 from edgeseg.predict.verdict import findings_record, photograph_findings, screening_verdict, verdict_lines
 
 OVERLAY_QUALITY = 90
-
-
-@dataclass(frozen=True)
-class PredictOptions:
-    """Where and what `predict` writes."""
-
-    out: Path
-    maps: bool = True
-    full_maps: bool = False
-    map_bits: int = 16
-    force: bool = False  # maps and overlay (marked ungradable, no verdict) for a photograph the quality gate stops
 
 
 def ungradable_summary(predictor: Predictor, path: Path, image: np.ndarray, measures: QualityMeasures, retake: list[str]) -> dict:

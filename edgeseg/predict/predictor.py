@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from edgeseg.inference.fov import FieldOfView
 from edgeseg.data.quality import QualityMeasures, measure_quality
 from edgeseg.embedded import default_inference_model
 from edgeseg.errors import EdgesegError
+from edgeseg.inference.fov import FieldOfView
 from edgeseg.inference.model_info import LESION_OUTPUT
 from edgeseg.inference.preprocessing import Preprocessing, SquareGeometry
 from edgeseg.inference.runners import open_runner
+from edgeseg.predict.options import ModelOptions
 
 
 @dataclass
@@ -42,7 +43,8 @@ class Predictor:
     """A loaded model (the embedded default unless ``model``); call :meth:`predict` on RGB uint8
     photographs. ``model`` is a run folder, ``.safetensors``, ``.onnx`` or ``.tflite`` file."""
 
-    def __init__(self, model: str | Path | None = None, device: str = "cpu", threads: int | None = None) -> None:
+    def __init__(self, model: str | Path | None = ModelOptions.model, device: str = ModelOptions.device,
+                 threads: int | None = ModelOptions.threads) -> None:
         self.runner = open_runner(model or default_inference_model(), threads=threads, device=device, lean=True)
         info = self.runner.info
         if LESION_OUTPUT not in info.outputs:

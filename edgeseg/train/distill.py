@@ -34,11 +34,12 @@ from torch import nn
 from edgeseg.data.datasets import open_split
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_write_bytes
+from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.lesions import ALL_LESIONS
 from edgeseg.losses import DeepSupervision
 from edgeseg.train.calibration import TEACHER_CALIBRATIONS, match_prevalence
 from edgeseg.train.datasets import AugmentedSegmentation, CachedImage
-from edgeseg.inference.preprocessing import Preprocessing
+from edgeseg.train.options import DistillOptions
 from edgeseg.train.tasks import LOSSES, SegmentationTask, StepContext, make_augment
 
 
@@ -185,9 +186,9 @@ class DistillationTask(SegmentationTask):
 
     def __init__(self, recipe: Any, stage: Any, data: Any, seed: int, crop: int | None = None) -> None:
         options = dict(stage.loss_options)
-        teachers, self.weight = options.pop("teachers", []), float(options.pop("weight", 1.0))
+        teachers, self.weight = options.pop("teachers", []), float(options.pop("weight", DistillOptions.weight))
         cache, progress = options.pop("cache", None), bool(options.pop("progress", False))
-        calibration = options.pop("calibration", "none")
+        calibration = options.pop("calibration", DistillOptions.teacher_calibration)
         if not teachers:
             raise EdgesegError(f"recipe {recipe.name!r} distils from teachers: pass --teacher RUN_DIR[,RUN_DIR...]")
         if calibration not in TEACHER_CALIBRATIONS:  # checked before the teachers' pass, which takes minutes

@@ -13,6 +13,7 @@ from edgeseg.data.splits import DEFAULT_SEED, DEFAULT_VAL_FRACTION
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import portable_path
 from edgeseg.options import option
+from edgeseg.train.calibration import TEACHER_CALIBRATIONS
 from edgeseg.train.recipes import CROP_SAMPLINGS, Recipe, get_recipe
 from edgeseg.train.schedules import Schedule
 
@@ -26,6 +27,21 @@ def _fold_spec(spec: str) -> str:
 
     parse_fold(spec)
     return spec
+
+
+@dataclass(frozen=True)
+class DistillOptions:
+    """What `edgeseg distill` asks besides the training options (:class:`TrainOptions` carries the
+    last two into the run)."""
+
+    student: str = option("u2xs", choices=("u2xs",), help="student architecture")
+    mode: str = option("mt", choices=("st", "dt", "mt"), help="student mode (mt: all four lesions)")
+    weight: float = option(1.0, help="weight of the distillation term")
+    teacher_calibration: str = option("none", choices=TEACHER_CALIBRATIONS,
+                                      help="prevalence: shift each teacher lesion's logits so that its mean probability on the "
+                                      "training images equals the lesion's share of mask pixels (for teachers trained with "
+                                      "class-balanced losses, whose probabilities are inflated); none: use the probabilities "
+                                      "as they are")
 
 
 @dataclass
@@ -75,8 +91,8 @@ class TrainOptions:
                                "every optimizer step (e.g. 0.998: about the last 500 steps); damps swings between validations "
                                "(with --resume: from now on)")
     teachers: list[str] = field(default_factory=list)
-    distill_weight: float = 1.0
-    teacher_calibration: str = "none"
+    distill_weight: float = DistillOptions.weight
+    teacher_calibration: str = DistillOptions.teacher_calibration
     model_options: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
     stop_after: float | None = option(metavar="MINUTES", help="checkpoint and stop at the first epoch end after MINUTES of this session "

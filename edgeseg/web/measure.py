@@ -23,6 +23,7 @@ import numpy as np
 
 from edgeseg.errors import EdgesegError
 from edgeseg.web.browser import drive, serving
+from edgeseg.web.options import PageBenchOptions
 
 WARMUP = 2
 
@@ -65,7 +66,8 @@ class PageMeasurement:
                 f"by the service worker), gzip where accepted: {parts}.")
 
 
-def measure_page(folder: str | Path, photo: str | Path, onnx: str | Path | None = None, runs: int = 10, threads: int = 2,
+def measure_page(folder: str | Path, photo: str | Path, onnx: str | Path | None = None, runs: int = PageBenchOptions.runs,
+                 threads: int = PageBenchOptions.threads,
                  screenshot: str | Path | None = None) -> PageMeasurement:
     """Time the page's model and the native runtimes on ``photo``'s model input; see the module doc."""
     folder, photo = Path(folder), Path(photo)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from edgeseg.errors import EdgesegError
+from edgeseg.web.options import ServeOptions
 
 # The documents' isolation headers, plus CORP so that every file may be embedded by an isolated page.
 ISOLATION_HEADERS = {
@@ -103,7 +104,7 @@ class PageRequestHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def make_server(folder: str | Path, host: str = "0.0.0.0", port: int = 8000, certfile: str | Path | None = None,
+def make_server(folder: str | Path, host: str = ServeOptions.host, port: int = ServeOptions.port, certfile: str | Path | None = None,
                 keyfile: str | Path | None = None, quiet: bool = False) -> http.server.ThreadingHTTPServer:
     """A server for the built page in ``folder`` (not started); port 0 picks a free port."""
     folder = Path(folder)
