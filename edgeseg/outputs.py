@@ -1,7 +1,7 @@
 """The model's output contract, in one home: the named outputs in the order every runner and
 exported file gives them (lesion probability maps, and for a screening model its grades), the
 grade scales and their names (IDRiD's grading protocol), and the referral rule. The Java and
-JavaScript ports are held to these by the golden tests (``android_demo/tools/make_golden.py``).
+JavaScript ports are held to these by the golden tests (``tools/make_golden.py``).
 """
 
 from __future__ import annotations

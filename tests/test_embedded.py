@@ -1,5 +1,5 @@
 """The embedded default ships as a PyTorch model file and its verified fp32 ONNX twin; they must
-stay the same model (`python experiments/ship_default.py --twin-only` rewrites the twin)."""
+stay the same model (`python tools/ship_default.py --twin-only` rewrites the twin)."""
 
 from __future__ import annotations
 

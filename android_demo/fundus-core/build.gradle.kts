@@ -16,3 +16,11 @@ tasks.withType<JavaCompile>().configureEach {
 dependencies {
     testImplementation(libs.junit)
 }
+
+// The golden vectors live in the repository's export/golden/ (tools/make_golden.py writes them;
+// web_demo's tests read the same files): on the test class path as /golden/...
+sourceSets {
+    test {
+        resources.setSrcDirs(listOf("../../export"))
+    }
+}

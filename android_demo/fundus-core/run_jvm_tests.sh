@@ -20,7 +20,7 @@ javac --release 11 -Xlint:all -Werror -d "$BUILD/test" -cp "$BUILD/main:$JUNIT:$
 
 TESTS=$(cd src/test/java && find . -name '*Test.java' | sed 's#^\./##; s#\.java$##; s#/#.#g' | sort)
 status=0
-java -cp "$BUILD/main:$BUILD/test:src/test/resources:$JUNIT:$HAMCREST" org.junit.runner.JUnitCore $TESTS \
+java -cp "$BUILD/main:$BUILD/test:../../export:$JUNIT:$HAMCREST" org.junit.runner.JUnitCore $TESTS \
     | tee "$BUILD/junit.log" || status=$?
 
 # JUnit prints "OK (N tests)" or "Tests run: N,  Failures: M"; repeat it in the plain form CI reads.

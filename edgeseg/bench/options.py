@@ -29,4 +29,4 @@ class BenchOptions:
     sizes: tuple[int, ...] = option(SCALING_SIZES, parse=_sizes, help="input sizes for the scaling curve of the student, "
                                     "comma-separated ('' to skip)")
     scaling_runs: int = 3
-    out: str = option("bench", help="output folder")
+    out: str = option("build/bench", help="output folder")

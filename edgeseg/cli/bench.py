@@ -7,12 +7,11 @@ import argparse
 import json
 from pathlib import Path
 
+from edgeseg.bench.options import BenchOptions
 from edgeseg.cli.options import add_options, given_options
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    from edgeseg.bench.options import BenchOptions
-
     parser = commands.add_parser(
         "bench",
         help="fps, memory and AUPR parity of models and exported files",
@@ -23,7 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "results.json, results.md and plots to --out.",
     )
     parser.add_argument("inputs", nargs="*", metavar="MODEL_OR_EXPORT_DIR", help="run folders, model files, exported files or folders")
-    parser.add_argument("--config", type=Path, help="JSON file with any of these options (experiments/reference.json)")
+    parser.add_argument("--config", type=Path, help="JSON file with any of these options (benchmarks/reference.json)")
     add_options(parser, BenchOptions)
     parser.add_argument("--adb", action="store_true", help="run the .tflite files on a connected Android phone with benchmark_model")
     parser.add_argument("--adb-binary", type=Path, help="benchmark_model built for the phone (with --adb)")
@@ -36,7 +35,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
 
     if args.adb:
         return _run_adb(args)
-    from edgeseg.bench.harness import BenchOptions, run_bench
+    from edgeseg.bench.harness import run_bench
     from edgeseg.bench.report import HEADERS, table_rows
     from edgeseg.progress import progress_bar
     from edgeseg.report import text_table
@@ -74,7 +73,7 @@ def _run_adb(args: argparse.Namespace) -> int:
     rows = [[name, f"{r['avg_us'] / 1000:.1f}", f"{r.get('median_us', float('nan')) / 1000:.1f}", f"{1e6 / r['avg_us']:.2f}",
              f"{r.get('memory_overall_mb', float('nan')):.1f}", r["device"]] for name, r in results.items()]
     print(text_table(["File", "avg ms", "median ms", "fps", "memory MB", "device"], rows))
-    out = Path(args.out or "bench")
+    out = Path(args.out or BenchOptions.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "phone_results.json").write_text(json.dumps(results, indent=2))
     return 0

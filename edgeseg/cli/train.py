@@ -126,7 +126,7 @@ def print_summary(summary, text_table) -> None:
             from edgeseg.data.splits import parse_fold
 
             folds = parse_fold(summary.val_fold)[1]
-            remedy = f"select on the mean of all {folds} folds' runs: python experiments/fold_curves.py RUN_DIRS"
+            remedy = f"select on the mean of all {folds} folds' runs: python benchmarks/fold_curves.py RUN_DIRS"
         else:
             remedy = "a larger --val-fraction, or --val-fold K/N runs, give it more"
         for lesion in lesions:

@@ -24,7 +24,7 @@ path already has, so they cost a few milliseconds and do not depend on the camer
   quality; a photograph resized after heavy compression loses its grid and is not caught.
 
 :class:`QualityGate` holds a lower or upper bound per measure; they are set by where the student
-stops seeing lesions (``experiments/quality_thresholds.py``) and carried in the model card
+stops seeing lesions (``benchmarks/quality_thresholds.py``) and carried in the model card
 (``quality_gate``), so every port reads the same numbers.
 """
 

@@ -35,7 +35,7 @@ from .golden import GoldenCase, golden_case, write_golden
 from .images import ImageSet, fundus_squares
 from .job import ExportJob
 from .metadata import build_metadata
-from .options import ExportOptions
+from .options import EXPORTS, ExportOptions
 from .verify import check_coreml_spec, reference_outputs, verify_file
 
 
@@ -109,7 +109,7 @@ class Exporter:
         self.info = info_from_card(self.weights, self.card)
         self.module = PixelsToProbabilities(self.model, self.info.preprocessing).eval()
         self.reference = TorchRunner.from_module(self.module, self.info)
-        self.out = Path(options.out) if options.out else Path("exports") / _stem(self.weights)
+        self.out = Path(options.out) if options.out else EXPORTS / _stem(self.weights)
         self._verification: ImageSet | None = None
         self._reference_outputs = None
         self._calibration: ImageSet | None = None

@@ -99,7 +99,7 @@ class Int8Recipe:
     ``reduce_range`` keeps weights in 7 bits. ONNX Runtime's uint8 x int8 kernels on x86 CPUs
     without VNNI (AVX2, AVX-512 before Cascade Lake) add pairs of products in 16 bits with
     saturation; with 8-bit weights the same file gave other masks there than on VNNI CPUs and
-    phones (``experiments/int8_cpu_kernels.py``: EX mask flips on an emulated AVX2 EPYC), and failed
+    phones (``benchmarks/int8_cpu_kernels.py``: EX mask flips on an emulated AVX2 EPYC), and failed
     verification on such a machine. 7-bit weights cannot saturate (255 x 64 x 2 < 32768).
     """
 

@@ -5,6 +5,7 @@ reads it before any converter is needed)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from edgeseg.inference.formats import LAYOUTS
 from edgeseg.options import option
@@ -13,6 +14,8 @@ from edgeseg.options import option
 def _precisions(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
+
+EXPORTS = Path("build/exports")  # where each model's exports go unless --out says otherwise
 
 @dataclass
 class ExportOptions:
@@ -34,4 +37,4 @@ class ExportOptions:
     verify_images: int = option(8, help="verification images")
     verify: bool = option(True, flags=("--no-verify",), negate=True, help="skip verification (files are reported as not verified)")
     golden: bool = True
-    out: str | None = option(metavar="DIR", help="output folder (default exports/<model>)")
+    out: str | None = option(metavar="DIR", help=f"output folder (default {EXPORTS}/<model>)")

@@ -31,7 +31,7 @@ without IDRiD), kept SE masks at Dice 0.877 and lost 0.0114 SE AUPR; every broke
 lesion at Dice 0.30 or less and an AUPR drop of 0.10 or more. int8 is therefore bounded at Dice
 0.85 and a drop of 0.015 on the verification images (on the 27 IDRiD test photographs the
 embedded default's int8 files lose at most 0.0094); ``docs/results.md`` has the measurements
-(``experiments/parity_bounds.py``) and ``tests/export/test_broken_exports.py`` the breaks.
+(``benchmarks/parity_bounds.py``) and ``tests/export/test_broken_exports.py`` the breaks.
 """
 
 from __future__ import annotations

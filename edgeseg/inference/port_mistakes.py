@@ -2,7 +2,7 @@
 pixels-in, probabilities-out module: colour channels flipped (BGR fed to an RGB model), input
 scaled to 0-1 instead of 0-255, and an output that ignores the image. The parity criteria
 (:mod:`edgeseg.inference.parity`) are set to fail every one of them at every precision:
-``experiments/parity_bounds.py`` measures how far each falls outside the bounds, and
+``benchmarks/parity_bounds.py`` measures how far each falls outside the bounds, and
 ``tests/export/test_broken_exports.py`` exports each and checks that verification fails it."""
 
 from __future__ import annotations

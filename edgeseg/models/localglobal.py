@@ -18,7 +18,7 @@ through LocalNet and the fusion ``patch_batch`` at a time, and :class:`PatchStit
 fused logits into a full-resolution map, averaging logits where patches overlap. Only
 ``patch_batch`` patches' activations exist at any time: a 2848x4288 IDRiD image with the paper's
 widths peaks at about 3.7 GiB on the CPU for EX, two thirds of it the 0.5 G parameters of the
-depth-6 GlobalNet (``experiments/localglobal_memory.py``).
+depth-6 GlobalNet (``benchmarks/localglobal_memory.py``).
 
 Training (Section 2.2) uses :meth:`LocalGlobalUNet.forward_patches` on the downsampled whole
 images plus patches cut at full resolution and their boxes; the losses are in

@@ -7,7 +7,7 @@ counting only field-of-view pixels, and takes the best position whose inner box 
 of view. The disc's diameter (DD) is taken as :data:`DISC_DIAMETER_SHARE` of the field of view's
 width: the annotated discs of IDRiD's segmentation photographs are 0.154 (sd 0.014) of it on the
 54 training photographs and 0.150 (sd 0.013) on the 27 test ones
-(``experiments/anatomy_check.py``), a steadier estimate than one measured on a disc that lesions
+(``benchmarks/anatomy_check.py``), a steadier estimate than one measured on a disc that lesions
 or glare may hide. The box sizes were chosen on the 54 training photographs (the located centre on
 the annotated disc on 53).
 

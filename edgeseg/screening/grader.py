@@ -1,6 +1,6 @@
 """The grader on the findings: logistic regressions small enough to be data in the model card and
 every export's metadata (``grader``), so that Python, Java and JavaScript compute the same verdict
-from the same findings. Fitted and chosen by ``experiments/findings_grader.py`` (cross-validation
+from the same findings. Fitted and chosen by ``benchmarks/findings_grader.py`` (cross-validation
 on IDRiD's 413 grading-training photographs, copies kept on one side of each fold).
 
 A grader is ``{"features": [names], "dr": head, "dme": head or by location, "referable": head,
@@ -24,7 +24,7 @@ from edgeseg.lesions import LESIONS
 from edgeseg.outputs import DME_CLASSES, DR_CLASSES
 from edgeseg.screening.findings import Findings
 
-AREA_EPS = 1e-4  # log(area share + eps): the summary baseline's transform (experiments/grading_baseline.py)
+AREA_EPS = 1e-4  # log(area share + eps): the summary baseline's transform (benchmarks/grading_baseline.py)
 NEAR_EPS = 1e-5
 FAR_DD = 4.0  # the exudate distance of a photograph without exudates, and the cap on it
 

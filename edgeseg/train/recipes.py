@@ -226,7 +226,7 @@ add_recipe(
 # The student is frozen (the embedded default unless --init); the head learns from its pooled
 # lesion maps of the grading-training photographs (edgeseg.train.grading_head). Adam 3e-3, weight
 # decay 1e-3, 75 epochs of 32 photographs per batch: chosen by 5-fold cross-validation on the grading-
-# training photographs (experiments/grading_head_cv.py: validation joint accuracy peaks at 50-75 epochs).
+# training photographs (benchmarks/grading_head_cv.py: validation joint accuracy peaks at 50-75 epochs).
 add_recipe(
     Recipe(
         name="u2xs-graded",

@@ -5,7 +5,7 @@ wrongly fails its golden tests (issue #17).
 A square pads one axis only (its side is the field-of-view box's longer side), so the cases are
 two photographs: ``tall/`` (box taller than wide) and ``flat/`` (box wider than tall), each by an
 odd number of pixels, where floor and ceil of half the difference differ. ``test_golden_fresh``
-keeps the files equal to what ``android_demo/tools/make_golden.py`` writes now; this test fails
+keeps the files equal to what ``tools/make_golden.py`` writes now; this test fails
 when a change there (or in the field-of-view detection) leaves the differences even or zero.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-GOLDEN = Path(__file__).resolve().parents[2] / "android_demo" / "fundus-core" / "src" / "test" / "resources" / "golden"
+GOLDEN = Path(__file__).resolve().parents[2] / "export" / "golden"
 
 
 def case(name: str) -> dict:

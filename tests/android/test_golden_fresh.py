@@ -1,6 +1,6 @@
 """The golden vectors committed for the Android library's JVM tests are what the Python makes now.
 
-``android_demo/tools/make_golden.py`` writes them from edgeseg's preprocessing, post-processing
+``tools/make_golden.py`` writes them from edgeseg's preprocessing, post-processing
 and metadata code. This test reruns it into a temporary folder and compares file by file, by
 content (JSON as data, PNG as pixels, gzip as its decompressed bytes, ``model.tflite`` as its
 placeholder bytes and embedded metadata), so that changing the Python without regenerating the
@@ -20,8 +20,8 @@ import numpy as np
 
 from edgeseg.export import read_metadata
 
-SCRIPT = Path(__file__).resolve().parents[2] / "android_demo" / "tools" / "make_golden.py"
-REMEDY = "rerun `python android_demo/tools/make_golden.py`, then `bash android_demo/fundus-core/run_jvm_tests.sh`"
+SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "make_golden.py"
+REMEDY = "rerun `python tools/make_golden.py`, then `bash android_demo/fundus-core/run_jvm_tests.sh`"
 
 
 def load_script():

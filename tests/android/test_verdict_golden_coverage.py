@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-GOLDEN = Path(__file__).resolve().parents[2] / "android_demo" / "fundus-core" / "src" / "test" / "resources" / "golden"
+GOLDEN = Path(__file__).resolve().parents[2] / "export" / "golden"
 
 
 def cases() -> dict:

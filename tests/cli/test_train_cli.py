@@ -46,7 +46,7 @@ def test_a_fold_run_points_to_the_mean_of_the_folds(synthetic_root, tmp_path, ca
     assert code == 0
     out = capsys.readouterr().out
     assert "images (of 3)" in out
-    assert "select on the mean of all 2 folds' runs: python experiments/fold_curves.py" in out
+    assert "select on the mean of all 2 folds' runs: python benchmarks/fold_curves.py" in out
     assert "--val-fold K/N runs, give it more" not in out
 
 

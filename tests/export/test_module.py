@@ -49,7 +49,7 @@ def test_metadata_carries_the_cards_grader_and_quality_gate(tiny_model_file):
 
     card = read_card(tiny_model_file)
     assert "grader" not in build_metadata(card, "x", "onnx", "fp32", "nchw", 64)
-    grader = json.loads((Path(__file__).resolve().parents[2] / "experiments" / "results-findings" / "grader.json").read_text())["grader"]
+    grader = json.loads((Path(__file__).resolve().parents[2] / "benchmarks" / "results-findings" / "grader.json").read_text())["grader"]
     card |= {"grader": grader, "quality_gate": {"sharpness": {"min": 0.1}}}
     metadata = build_metadata(card, "x", "onnx", "fp32", "nchw", 64)
     assert metadata["grader"] == grader and metadata["quality_gate"] == {"sharpness": {"min": 0.1}}

@@ -208,7 +208,7 @@ def test_whole_image_inference_runs_patches_in_bounded_batches():
 @pytest.mark.timeout(1800)
 def test_idrid_size_inference_with_paper_widths_stays_under_4_gib():
     result = subprocess.run(
-        [sys.executable, str(REPO / "experiments" / "localglobal_memory.py")],
+        [sys.executable, str(REPO / "benchmarks" / "localglobal_memory.py")],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -1,6 +1,6 @@
 /**
  * The page's copy of the model's output contract equals its one home, edgeseg/outputs.py, as the
- * golden maker writes it (android_demo/tools/make_golden.py: screening/cases.json): the output
+ * golden maker writes it (tools/make_golden.py: screening/cases.json): the output
  * names in order and the DR and DME class names.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { DEFAULT_CLASSES, GRADING_OUTPUTS } from '../src/fundus/grading.js';
 import { KNOWN } from '../src/fundus/outputs.js';
 
-const GOLDEN = new URL('../../android_demo/fundus-core/src/test/resources/golden/', import.meta.url);
+const GOLDEN = new URL('../../export/golden/', import.meta.url);
 const contract = JSON.parse(readFileSync(new URL('screening/cases.json', GOLDEN), 'utf8'));
 const numbered = (names) => names.map((name, grade) => `${grade}: ${name}`);
 

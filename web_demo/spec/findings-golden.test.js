@@ -1,7 +1,7 @@
 /**
  * The page's anatomy-aware findings and grader held to Python's goldens
- * (android_demo/fundus-core/src/test/resources/golden/findings/cases.json, written from
- * edgeseg/screening by android_demo/tools/make_golden.py): on each synthetic photograph the
+ * (export/golden/findings/cases.json, written from
+ * edgeseg/screening by tools/make_golden.py): on each synthetic photograph the
  * square's field of view, the disc and fovea and the lesion counts exactly, the distances, areas,
  * features and graded probabilities to 1e-9, the words word for word; and the port's constants
  * equal to Python's.

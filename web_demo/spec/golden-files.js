@@ -1,5 +1,5 @@
 /**
- * The golden vectors of android_demo/fundus-core (written by android_demo/tools/make_golden.py
+ * The golden vectors of android_demo/fundus-core (written by tools/make_golden.py
  * from edgeseg's Python): every case folder that holds a golden.json, and OpenCV's own results
  * in opencv/cases.json. EDGESEG_GOLDEN_DIR points elsewhere.
  */
@@ -12,11 +12,11 @@ import { RgbImage } from '../src/fundus/rgb-image.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const GOLDEN_DIR = process.env.EDGESEG_GOLDEN_DIR
-  ?? join(HERE, '..', '..', 'android_demo', 'fundus-core', 'src', 'test', 'resources', 'golden');
+  ?? join(HERE, '..', '..', 'export', 'golden');
 
 /** The case folders (those with a golden.json), sorted by name. */
 export function goldenCases() {
-  if (!existsSync(GOLDEN_DIR)) throw new Error(`${GOLDEN_DIR}: no golden vectors; run python android_demo/tools/make_golden.py`);
+  if (!existsSync(GOLDEN_DIR)) throw new Error(`${GOLDEN_DIR}: no golden vectors; run python tools/make_golden.py`);
   return readdirSync(GOLDEN_DIR, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(GOLDEN_DIR, entry.name, 'golden.json')))
     .map((entry) => entry.name)

@@ -1,7 +1,7 @@
 /**
  * The page's image-quality measures and gate held to the goldens that the JVM library is held to
- * (android_demo/fundus-core/src/test/resources/golden/quality/cases.json, written from
- * edgeseg/data/quality.py by android_demo/tools/make_golden.py): on every golden photograph the
+ * (export/golden/quality/cases.json, written from
+ * edgeseg/data/quality.py by tools/make_golden.py): on every golden photograph the
  * six measures (clipped and blockiness exactly, the others within RELATIVE_TOLERANCE, justified
  * in src/fundus/quality.js), the intermediate quantities, and the reasons the gate read from the
  * golden metadata gives, word for word and in order; and the port's MEASURES table equal to Python's.

@@ -1,7 +1,7 @@
 /**
  * The page's grading verdict held to the screening goldens that the JVM library is held to
- * (android_demo/fundus-core/src/test/resources/golden/screening/cases.json, written from edgeseg's
- * Python by android_demo/tools/make_golden.py): the same DR grade, DME risk, referral threshold and
+ * (export/golden/screening/cases.json, written from edgeseg's
+ * Python by tools/make_golden.py): the same DR grade, DME risk, referral threshold and
  * referral on every case, and the same error for NaN or infinite grades.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { gradingVerdict } from '../src/fundus/grading.js';
 
-const GOLDEN = new URL('../../android_demo/fundus-core/src/test/resources/golden/', import.meta.url);
+const GOLDEN = new URL('../../export/golden/', import.meta.url);
 const cases = JSON.parse(readFileSync(new URL('screening/cases.json', GOLDEN), 'utf8'));
 
 for (const golden of cases.verdicts) {

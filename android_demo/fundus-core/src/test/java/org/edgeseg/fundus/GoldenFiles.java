@@ -19,7 +19,7 @@ import javax.imageio.ImageIO;
 import org.edgeseg.fundus.json.Json;
 
 /**
- * The golden vectors written by {@code android_demo/tools/make_golden.py} (test resources folder
+ * The golden vectors written by {@code tools/make_golden.py} (test resources folder
  * {@code golden/}), and readers for their PNG, gzip float32 and JSON files.
  */
 public final class GoldenFiles {
@@ -30,7 +30,7 @@ public final class GoldenFiles {
     public static Path path(String relative) {
         URL url = GoldenFiles.class.getResource("/golden/" + relative);
         if (url == null) {
-            throw new IllegalStateException("golden/" + relative + " is not on the test class path; run android_demo/tools/make_golden.py");
+            throw new IllegalStateException("golden/" + relative + " is not on the test class path; run tools/make_golden.py");
         }
         try {
             return Paths.get(url.toURI());
