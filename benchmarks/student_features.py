@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     runner = open_runner(default_model_path(), threads=args.threads)
-    network = runner.module.network.model  # PixelsToProbabilities -> ProbabilityModel -> U2Net
+    network = runner.module.model  # PixelsToProbabilities -> U2Net
     captured: dict[str, torch.Tensor] = {}
     network.encoder[-1].register_forward_hook(lambda module, inputs, output: captured.__setitem__("en6", output))
     contract = runner.info.preprocessing

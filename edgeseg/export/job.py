@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from torch import nn
+from edgeseg.inference.torch_module import PixelsToProbabilities
 
-from .module import to_layout, with_layout
+from .module import to_layout
 
 
 @dataclass
@@ -19,7 +19,7 @@ class ExportJob:
     the jobs of one export run: each target keeps its float32 conversion there (by layout), so
     the fp16 and int8 files start from it instead of converting again."""
 
-    module: nn.Module
+    module: PixelsToProbabilities
     precision: str
     layout: str
     size: int
@@ -27,9 +27,9 @@ class ExportJob:
     calibration: list[np.ndarray] = field(default_factory=list)
     converted: dict = field(default_factory=dict)
 
-    def layout_module(self) -> nn.Module:
-        """The module with this job's input/output layout."""
-        return with_layout(self.module, self.layout)
+    def layout_module(self, named: bool = False) -> PixelsToProbabilities:
+        """The module with this job's input/output layout (``named``: outputs always by name)."""
+        return self.module.relaid(self.layout, named)
 
     def example(self) -> torch.Tensor:
         """A (1, ...) float input in this job's layout."""

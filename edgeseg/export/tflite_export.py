@@ -22,25 +22,12 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from torch import nn
-
-from edgeseg.outputs import LESION_OUTPUT
 
 from .job import ExportJob
 from .metadata import embed_tflite
 from .module import INPUT_NAME
 
 SIGNATURE = "serving_default"
-
-
-class _NamedOutput(nn.Module):
-    def __init__(self, module: nn.Module) -> None:
-        super().__init__()
-        self.module = module
-
-    def forward(self, image):
-        output = self.module(image)
-        return output if isinstance(output, dict) else {LESION_OUTPUT: output}
 
 
 def output_head_scope(fp32: Path, convolutions: int = 2) -> str:
@@ -104,7 +91,7 @@ def _export_fp32(job: ExportJob, path: Path) -> None:
     if key not in job.converted:
         import litert_torch
 
-        module = _NamedOutput(job.layout_module()).eval()
+        module = job.layout_module(named=True)
         with tempfile.TemporaryDirectory() as work:
             litert_torch.convert(module, sample_kwargs={INPUT_NAME: job.example()}).export(str(Path(work) / "fp32.tflite"))
             job.converted[key] = (Path(work) / "fp32.tflite").read_bytes()

@@ -8,25 +8,29 @@ scaled to 0-1 instead of 0-255, and an output that ignores the image. The parity
 from __future__ import annotations
 
 import torch
-from torch import nn
+
+from edgeseg.inference.torch_module import PixelsToProbabilities
 
 
-class Broken(nn.Module):
-    """``module`` with the mistake ``kind`` (one of :data:`BREAKS`)."""
+class Broken(PixelsToProbabilities):
+    """``module``'s network with the mistake ``kind`` (one of :data:`BREAKS`) made on the NCHW
+    pixels or the probabilities, in any layout the export asks for."""
 
-    def __init__(self, module: nn.Module, kind: str) -> None:
-        super().__init__()
-        self.module, self.kind = module, kind
-        self.lesions = getattr(module, "lesions", ())
+    def __init__(self, module: PixelsToProbabilities, kind: str, layout: str | None = None, named: bool | None = None) -> None:
+        if kind not in BREAKS:
+            raise ValueError(f"{kind!r}: one of {', '.join(BREAKS)}")
+        super().__init__(module.model, module.preprocessing, layout or module.layout, module.named if named is None else named)
+        self.kind = kind
 
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
+    def relaid(self, layout: str, named: bool = False) -> "Broken":
+        return Broken(self, self.kind, layout, named).to(self.mean.device).eval()
+
+    def probabilities(self, pixels: torch.Tensor) -> torch.Tensor:
         if self.kind == "channels flipped":
-            return self.module(image.flip(1))
+            return super().probabilities(pixels.flip(1))
         if self.kind == "input scaled to 0-1":
-            return self.module(image / 255.0)
-        if self.kind == "constant output":
-            return self.module(image) * 0.0 + 0.5
-        raise ValueError(self.kind)
+            return super().probabilities(pixels / 255.0)
+        return super().probabilities(pixels) * 0.0 + 0.5  # constant output
 
 
 BREAKS = ("channels flipped", "input scaled to 0-1", "constant output")

@@ -8,7 +8,7 @@ See :mod:`edgeseg.models.base` for the output contract every model follows.
 """
 
 from edgeseg.models.base import LesionModel, lesions_for_mode, resolve_lesions
-from edgeseg.models.export_ready import NotExportableError, ProbabilityModel, export_ready
+from edgeseg.models.export_ready import NotExportableError, check_exportable, to_probabilities
 from edgeseg.models.registry import ModelEntry, create, list_models, model_entry, register_model
 
 
@@ -21,13 +21,13 @@ __all__ = [
     "LesionModel",
     "ModelEntry",
     "NotExportableError",
-    "ProbabilityModel",
+    "check_exportable",
     "count_parameters",
     "create",
-    "export_ready",
     "lesions_for_mode",
     "list_models",
     "model_entry",
     "register_model",
     "resolve_lesions",
+    "to_probabilities",
 ]

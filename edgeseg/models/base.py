@@ -8,7 +8,7 @@ Contract (checked by tests over the whole registry):
 - **training mode**: a dict with at least ``"logits"`` (the eval output), plus what the model's
   loss needs: ``"side"`` (deep-supervision side outputs, each (N, C, H, W)), ``"aux"``
   (auxiliary head logits), ``"branches"`` (Dual2Net), ``"dr"``/``"dme"`` (SUNet).
-- ``exportable``: whether :func:`edgeseg.models.export_ready` can wrap it for
+- ``exportable``: whether :func:`edgeseg.models.check_exportable` lets it through for
   ``torch.export``; when False, ``export_blocker`` says why.
 - ``size_multiple``: input height and width must be multiples of it.
 

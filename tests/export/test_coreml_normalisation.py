@@ -15,7 +15,7 @@ from edgeseg.export.metadata import build_metadata  # noqa: E402
 from edgeseg.export.verify import check_coreml_spec  # noqa: E402
 from edgeseg.inference.model_info import info_from_card  # noqa: E402
 from edgeseg.inference.torch_module import PixelsToProbabilities  # noqa: E402
-from edgeseg.models import export_ready  # noqa: E402
+from edgeseg.inference.preprocessing import Preprocessing  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -26,7 +26,7 @@ def test_a_core_ml_file_without_its_normalisation_fails_the_spec_check(tiny_mode
     info = info_from_card(tiny_model_file, card)
     metadata = build_metadata(card, str(tiny_model_file), "coreml", precision, "nchw", info.preprocessing.size)
     verdicts = {}
-    for name, module in (("whole", PixelsToProbabilities(model, info.preprocessing)), ("bare", export_ready(model))):
+    for name, module in (("whole", PixelsToProbabilities(model, info.preprocessing)), ("bare", PixelsToProbabilities(model, Preprocessing(info.preprocessing.size, False, (0, 0, 0), (1 / 255,) * 3)))):
         path = export_coreml(ExportJob(module.eval(), precision, "nchw", info.preprocessing.size, metadata), tmp_path / f"{name}.mlpackage")
         verdicts[name] = check_coreml_spec(path, metadata)
     assert verdicts["whole"].passed, verdicts["whole"].reason

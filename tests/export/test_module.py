@@ -9,7 +9,6 @@ import torch
 
 from edgeseg.checkpoint import load_model, read_card
 from edgeseg.export.metadata import build_metadata
-from edgeseg.export.module import with_layout
 from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.inference.torch_module import PixelsToProbabilities
 
@@ -24,7 +23,7 @@ def test_pixels_in_equals_normalised_input_to_the_network(tiny_model_file):
     with torch.no_grad():
         expected = torch.sigmoid(model((pixels / 255 - mean) / std))
         assert torch.allclose(module(pixels), expected, atol=1e-6)
-        nhwc = with_layout(module, "nhwc")(pixels.permute(0, 2, 3, 1))
+        nhwc = module.relaid("nhwc")(pixels.permute(0, 2, 3, 1))
     assert torch.allclose(nhwc.permute(0, 3, 1, 2), expected, atol=1e-6)
 
 

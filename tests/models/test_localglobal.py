@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from edgeseg.errors import EdgesegError
-from edgeseg.models import NotExportableError, count_parameters, create, export_ready
+from edgeseg.models import NotExportableError, check_exportable, count_parameters, create
 from edgeseg.models.localglobal import (
     POOLING_DEPTHS,
     crop_global_features,
@@ -72,7 +72,7 @@ def test_not_exportable_but_its_unets_are():
     model = _small()
     assert not model.exportable and "patches" in model.export_blocker
     with pytest.raises(NotExportableError):
-        export_ready(model)
+        check_exportable(model)
     assert model.global_net.exportable and model.local_net.exportable
 
 

@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from edgeseg.errors import EdgesegError
-from edgeseg.models import NotExportableError, create, export_ready, list_models, model_entry
+from edgeseg.inference.preprocessing import Preprocessing
+from edgeseg.inference.torch_module import PixelsToProbabilities
+from edgeseg.models import NotExportableError, check_exportable, create, list_models, model_entry
 
 MODELS = list_models()
 
@@ -79,14 +81,14 @@ def test_eval_output_contract(name):
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_torch_export_of_the_export_ready_wrapper(name):
+def test_torch_export_of_the_inference_wrapper(name):
     model, x = _build(name)
     if not model.exportable:
         assert model.export_blocker
         with pytest.raises(NotExportableError, match=name):
-            export_ready(model)
+            check_exportable(model)
         return
-    wrapper = export_ready(model)
+    wrapper = PixelsToProbabilities(model, Preprocessing(x.shape[-1], False, (0, 0, 0), (1 / 255,) * 3))  # pixels as they are
     exported = torch.export.export(wrapper, (x[:1],))
     with torch.no_grad():
         expected = wrapper(x[:1])

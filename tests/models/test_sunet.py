@@ -9,7 +9,9 @@ import torch
 
 from edgeseg.errors import EdgesegError
 from edgeseg.losses.sunet import sunet_loss
-from edgeseg.models import count_parameters, create, export_ready
+from edgeseg.inference.preprocessing import Preprocessing
+from edgeseg.inference.torch_module import PixelsToProbabilities
+from edgeseg.models import count_parameters, create
 from edgeseg.models.sunet import DiseaseClassifier
 
 
@@ -107,7 +109,7 @@ def test_cam_is_the_class_score_before_pooling():
 
 def test_export_wrapper_gives_dr_then_dme_probabilities(small):
     with torch.no_grad():
-        probabilities = export_ready(small)(torch.randn(2, 3, 64, 64))
+        probabilities = PixelsToProbabilities(small, Preprocessing(64, False, (0, 0, 0), (1 / 255,) * 3))(torch.randn(2, 3, 64, 64))
     assert probabilities.shape == (2, 8)
     assert torch.allclose(probabilities[:, :5].sum(dim=1), torch.ones(2))
     assert torch.allclose(probabilities[:, 5:].sum(dim=1), torch.ones(2))
