@@ -119,7 +119,7 @@ def metadata(screening: dict | None = None, quality_gate: dict | None = None, gr
         card |= {"quality_gate": quality_gate}
     if grader is not None:
         card |= {"grader": grader}
-    data = build_metadata(card, source="tools/make_golden.py", target="tflite", precision="fp32", layout=LAYOUT, size=SIZE)
+    data = build_metadata(card, source="tools/make_golden.py", target="tflite", precision="fp32", layout=LAYOUT)
     return {**data, "created": "2026-01-01T00:00:00+00:00", "edgeseg_version": "golden", "file": "model.tflite"}
 
 

@@ -153,13 +153,15 @@ class Exporter:
                 results.append(self._export_one(target, precision, self.options.layout or target.default_layout))
         return results
 
-    def _metadata(self, target: Format, precision: str, layout: str, final: Path) -> dict:
-        metadata = build_metadata(self.card, portable_path(self.weights), target.name, precision, layout, self.info.preprocessing.size)
+    def _metadata(self, target: Format, precision: str, layout: str, final: Path, verification: ImageSet | None,
+                  calibration: ImageSet | None) -> dict:
+        """The file's metadata: the card's facts and the names of the images it was verified and calibrated on."""
+        metadata = build_metadata(self.card, portable_path(self.weights), target.name, precision, layout)
         metadata["file"] = final.name
-        if self.options.verify:
-            metadata["verification_images"] = self.verification_images().source
-        if precision == "int8":
-            metadata["calibration_images"] = self.calibration_images().source
+        if verification is not None:
+            metadata["verification_images"] = verification.source
+        if calibration is not None:
+            metadata["calibration_images"] = calibration.source
         return metadata
 
     def _export_one(self, target: Format, precision: str, layout: str) -> ExportResult:
@@ -170,12 +172,14 @@ class Exporter:
         reset_peak()
         start = time.perf_counter()
         self.log(f"[{target.name} {precision} {layout}] exporting {final.name} ...")
-        metadata = self._metadata(target, precision, layout, final)
-        calibration = [item.square for item in self.calibration_images().squares] if precision == "int8" else []
+        verification = self.verification_images() if self.options.verify else None  # PyTorch ranks and runs them, once
+        calibration = self.calibration_images() if precision == "int8" else None
+        metadata = self._metadata(target, precision, layout, final, verification, calibration)
         if self.options.golden and target.runs_here:
             self.golden_case()  # PyTorch runs before the converter: measured 235 MB less at the peak of a TFLite file
         release_free_memory()  # what the images' selection and earlier files left (measured 126 MB after the selection)
-        job = ExportJob(self.module, precision, layout, self.info.preprocessing.size, metadata, calibration, self._converted)
+        squares = [item.square for item in calibration.squares] if calibration is not None else []
+        job = ExportJob(self.module, precision, layout, metadata, squares, self._converted)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

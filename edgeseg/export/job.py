@@ -14,7 +14,7 @@ from .module import to_layout
 
 @dataclass
 class ExportJob:
-    """``module`` takes NCHW float RGB 0-255 (:class:`PixelsToProbabilities`); ``calibration``
+    """``module`` takes NCHW float RGB 0-255 at its contract's size (:class:`PixelsToProbabilities`); ``calibration``
     holds preprocessed squares (H, W, 3) uint8 for int8 calibration. ``converted`` is shared by
     the jobs of one export run: each target keeps its float32 conversion there (by layout), so
     the fp16 and int8 files start from it instead of converting again."""
@@ -22,7 +22,6 @@ class ExportJob:
     module: PixelsToProbabilities
     precision: str
     layout: str
-    size: int
     metadata: dict
     calibration: list[np.ndarray] = field(default_factory=list)
     converted: dict = field(default_factory=dict)
@@ -34,7 +33,8 @@ class ExportJob:
     def example(self) -> torch.Tensor:
         """A (1, ...) float input in this job's layout."""
         generator = torch.Generator().manual_seed(0)
-        return to_layout(torch.rand(1, 3, self.size, self.size, generator=generator) * 255.0, self.layout)
+        size = self.module.preprocessing.size
+        return to_layout(torch.rand(1, 3, size, size, generator=generator) * 255.0, self.layout)
 
     def calibration_batches(self) -> list[np.ndarray]:
         """Each calibration square as a (1, ...) float32 array in this job's layout."""

@@ -34,12 +34,13 @@ FORMAT = "edgeseg-export-v1"
 LICENCE = "edgeseg code and weights: Apache-2.0; the training data under its own licence, named in the data credit"
 
 
-def build_metadata(card: dict, source: str, target: str, precision: str, layout: str, size: int) -> dict[str, Any]:
-    """The metadata of one exported file, from the source model's card."""
+def build_metadata(card: dict, source: str, target: str, precision: str, layout: str) -> dict[str, Any]:
+    """The metadata of one exported file, from the source model's card (its input size included)."""
     from edgeseg import __version__
 
     lesions = list(card["lesions"])
-    preprocessing = Preprocessing.from_dict(card["preprocessing"]).with_size(size)
+    preprocessing = Preprocessing.from_dict(card["preprocessing"])
+    size = preprocessing.size
     shape = [1, size, size, 3] if layout == "nhwc" else [1, 3, size, size]
     out_shape = [1, size, size, len(lesions)] if layout == "nhwc" else [1, len(lesions), size, size]
     lesion_output = {"name": LESION_OUTPUT, "shape": out_shape, "layout": layout, "dtype": "float32",

@@ -46,8 +46,8 @@ def setting(trained_tiny_model_file):
 def verdict(setting, module, target: str, precision: str, folder, converted: dict):
     card, info = setting["card"], setting["info"]
     layout = "nhwc" if target == "tflite" else "nchw"
-    metadata = build_metadata(card, str(info.path), target, precision, layout, info.preprocessing.size)
-    job = ExportJob(module, precision, layout, info.preprocessing.size, metadata, setting["calibration"], converted)
+    metadata = build_metadata(card, str(info.path), target, precision, layout)
+    job = ExportJob(module, precision, layout, metadata, setting["calibration"], converted)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"model_{precision}.{'tflite' if target == 'tflite' else 'onnx'}"
     export_function(FORMATS[target])(job, path)

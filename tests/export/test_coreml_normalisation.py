@@ -24,10 +24,10 @@ pytestmark = pytest.mark.filterwarnings("ignore")
 def test_a_core_ml_file_without_its_normalisation_fails_the_spec_check(tiny_model_file, tmp_path, precision):
     model, card = load_model(tiny_model_file)
     info = info_from_card(tiny_model_file, card)
-    metadata = build_metadata(card, str(tiny_model_file), "coreml", precision, "nchw", info.preprocessing.size)
+    metadata = build_metadata(card, str(tiny_model_file), "coreml", precision, "nchw")
     verdicts = {}
     for name, module in (("whole", PixelsToProbabilities(model, info.preprocessing)), ("bare", PixelsToProbabilities(model, Preprocessing(info.preprocessing.size, False, (0, 0, 0), (1 / 255,) * 3)))):
-        path = export_coreml(ExportJob(module.eval(), precision, "nchw", info.preprocessing.size, metadata), tmp_path / f"{name}.mlpackage")
+        path = export_coreml(ExportJob(module.eval(), precision, "nchw", metadata), tmp_path / f"{name}.mlpackage")
         verdicts[name] = check_coreml_spec(path, metadata)
     assert verdicts["whole"].passed, verdicts["whole"].reason
     assert not verdicts["bare"].passed and "not normalised as the card says" in verdicts["bare"].reason

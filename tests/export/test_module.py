@@ -33,7 +33,7 @@ def test_metadata_holds_the_cards_preprocessing_record(tiny_model_file):
     card = read_card(tiny_model_file)
     for clahe in (True, False):
         card["preprocessing"]["clahe"] = {"enabled": clahe}
-        metadata = build_metadata(card, "x", "onnx", "fp32", "nchw", 64)
+        metadata = build_metadata(card, "x", "onnx", "fp32", "nchw")
         contract = Preprocessing.from_dict(card["preprocessing"])
         assert Preprocessing.from_dict(metadata["preprocessing"]) == contract
         assert metadata["preprocessing"] == contract.as_dict()
@@ -47,8 +47,8 @@ def test_metadata_carries_the_cards_grader_and_quality_gate(tiny_model_file):
     import json
 
     card = read_card(tiny_model_file)
-    assert "grader" not in build_metadata(card, "x", "onnx", "fp32", "nchw", 64)
+    assert "grader" not in build_metadata(card, "x", "onnx", "fp32", "nchw")
     grader = json.loads((Path(__file__).resolve().parents[2] / "benchmarks" / "results-findings" / "grader.json").read_text())["grader"]
     card |= {"grader": grader, "quality_gate": {"sharpness": {"min": 0.1}}}
-    metadata = build_metadata(card, "x", "onnx", "fp32", "nchw", 64)
+    metadata = build_metadata(card, "x", "onnx", "fp32", "nchw")
     assert metadata["grader"] == grader and metadata["quality_gate"] == {"sharpness": {"min": 0.1}}

@@ -42,7 +42,7 @@ def test_clahe_settings_other_than_the_defaults_reach_the_square_and_the_metadat
             "preprocessing": {"size": 64, "clahe": {"enabled": True, "clip_limit": 3.5, "tile_grid": 4}, "mean": list(MEAN), "std": list(STD)}}
     preprocessing = Preprocessing.from_dict(card["preprocessing"])
     assert (preprocessing.clahe_clip, preprocessing.clahe_tiles) == (3.5, 4)
-    metadata = build_metadata(card, "unet.safetensors", "onnx", "fp32", "nchw", 64)
+    metadata = build_metadata(card, "unet.safetensors", "onnx", "fp32", "nchw")
     assert metadata["preprocessing"]["clahe"]["clip_limit"] == 3.5 and metadata["preprocessing"]["clahe"]["tile_grid"] == 4
     image = make_fundus(64, seed=2).image
     square = preprocessing.to_square(image, preprocessing.geometry(image))
