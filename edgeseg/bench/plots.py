@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-LESION_ORDER = ("MA", "HE", "EX", "SE")
+from edgeseg.lesions import LESIONS
 
 
 def _figure(width: float = 7.5, height: float = 4.8, columns: int = 1):
@@ -32,9 +32,9 @@ def pareto_panels(rows: list[dict]) -> list[tuple[str, list[tuple[str, float, fl
     lesion_sets = {frozenset(lesion for lesion, value in row["aupr"].items() if not math.isnan(value)) for row in timed}
     if len(lesion_sets) == 1:
         (shared,) = lesion_sets
-        names = "/".join(lesion for lesion in LESION_ORDER if lesion in shared)
+        names = "/".join(lesion for lesion in LESIONS if lesion in shared)
         return [(f"mean test AUPR ({names})", [(row["label"], row["median_ms"], row["mean_aupr"]) for row in timed])]
-    present = [lesion for lesion in LESION_ORDER if any(lesion in lesions for lesions in lesion_sets)]
+    present = [lesion for lesion in LESIONS if any(lesion in lesions for lesions in lesion_sets)]
     return [(f"test AUPR {lesion}", [(row["label"], row["median_ms"], row["aupr"][lesion]) for row in timed
                                      if not math.isnan(row["aupr"].get(lesion, math.nan))]) for lesion in present]
 
@@ -103,7 +103,7 @@ def pr_curves(curves: dict[str, dict], path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     figure, grid = plt.subplots(2, 2, figsize=(10, 8))
-    for axes, lesion in zip(grid.ravel(), LESION_ORDER):
+    for axes, lesion in zip(grid.ravel(), LESIONS):
         for label, per_lesion in curves.items():
             curve = per_lesion.get(lesion)
             if curve is None or not curve.positives:

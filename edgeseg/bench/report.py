@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+from edgeseg.lesions import LESIONS
+
+
 def _fmt(value, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -12,7 +15,7 @@ def _fmt(value, digits: int = 1) -> str:
 
 def table_rows(rows: list[dict]) -> list[list[str]]:
     """The summary table, one row per subject (terminal and Markdown)."""
-    lesions = ("MA", "HE", "EX", "SE")
+    lesions = LESIONS
     table = []
     for row in rows:
         drop = max(row.get("aupr_drop", {}).values(), default=None)

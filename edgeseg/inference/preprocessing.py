@@ -99,10 +99,10 @@ class Preprocessing:
             clahe=bool(settings["enabled"]),
             mean=tuple(float(v) for v in data["mean"]),
             std=tuple(float(v) for v in data["std"]),
-            fov_crop=bool(data.get("fov_crop", True)),
-            pad_square=bool(data.get("pad_square", True)),
-            clahe_clip=float(settings.get("clip_limit", 2.0)),
-            clahe_tiles=int(settings.get("tile_grid", 8)),
+            fov_crop=bool(data.get("fov_crop", cls.fov_crop)),
+            pad_square=bool(data.get("pad_square", cls.pad_square)),
+            clahe_clip=float(settings.get("clip_limit", cls.clahe_clip)),
+            clahe_tiles=int(settings.get("tile_grid", cls.clahe_tiles)),
         )
 
     def with_size(self, size: int) -> "Preprocessing":

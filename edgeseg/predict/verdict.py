@@ -32,7 +32,7 @@ def _grades(outputs: dict[str, np.ndarray], info: ModelInfo, findings: Findings 
                 threshold, "model outputs")
     if info.grader is not None and findings is not None and summary is not None:
         graded = info.grader.grade(findings, summary)
-        return graded["dr_probs"], graded["dme_probs"], graded["referable_prob"], info.grader.referable_threshold, "grader on the findings"
+        return graded[DR_OUTPUT], graded[DME_OUTPUT], graded[REFERABLE_OUTPUT], info.grader.referable_threshold, "grader on the findings"
     return None
 
 

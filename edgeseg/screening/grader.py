@@ -21,7 +21,7 @@ import numpy as np
 
 from edgeseg.errors import EdgesegError
 from edgeseg.lesions import LESIONS
-from edgeseg.outputs import DME_CLASSES, DR_CLASSES
+from edgeseg.outputs import DME_CLASSES, DME_OUTPUT, DR_CLASSES, DR_OUTPUT, REFERABLE_OUTPUT
 from edgeseg.screening.findings import Findings
 
 AREA_EPS = 1e-4  # log(area share + eps): the summary baseline's transform (benchmarks/grading_baseline.py)
@@ -132,8 +132,8 @@ class Grader:
             dme = self.dme.probabilities(x, findings)
         else:
             dme = _softmax(self.dme.logits(x))
-        return {"dr_probs": _softmax(self.dr.logits(x)), "dme_probs": dme,
-                "referable_prob": float(1.0 / (1.0 + np.exp(-self.referable.logits(x)[0])))}
+        return {DR_OUTPUT: _softmax(self.dr.logits(x)), DME_OUTPUT: dme,
+                REFERABLE_OUTPUT: float(1.0 / (1.0 + np.exp(-self.referable.logits(x)[0])))}
 
     def as_dict(self) -> dict:
         return {"features": list(self.features), "dr": self.dr.as_dict(), "dme": self.dme.as_dict(),

@@ -39,6 +39,7 @@ from edgeseg.embedded import default_model_path
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_path, atomic_write_json, read_image
 from edgeseg.inference.runners import open_runner
+from edgeseg.lesions import LESIONS
 from edgeseg.metrics.grading import grading_scores, roc_auc
 from edgeseg.outputs import referable
 from edgeseg.models import create
@@ -128,7 +129,7 @@ def train_head(options: TrainOptions) -> RunSummary:
         raise EdgesegError(f"{out}: already holds a run; choose a new --out (the head retrains in minutes from the cached maps)")
     student_path = Path(options.init) if options.init else default_model_path()
     student, student_card = load_model(student_path)
-    if tuple(student_card["lesions"]) != ("MA", "HE", "EX", "SE") or student_card["model"] != "u2xs":
+    if tuple(student_card["lesions"]) != LESIONS or student_card["model"] != "u2xs":
         raise EdgesegError(f"--init {student_path}: the graded student needs a U²-XS-Net MT model (MA, HE, EX, SE)")
     samples = open_split(options.data, grading_split("train"))
     dr, dme = _labels(read_grades(split_dir(options.data, grading_split("train"))), samples)
