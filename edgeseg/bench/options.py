@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from edgeseg.options import option
 
 SCALING_SIZES = (256, 384, 512, 768, 1024)
+PHONE_ROUNDS, PHONE_THREADS = 5, 4  # on a phone (--adb), unless given: its big cores, more rounds for its thermal swings
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -24,8 +25,8 @@ class BenchOptions:
     size: int | None = option(flags=("--size", "--imgsz"), help="input size of the default's exports (default: its card's, 512)")
     runs: int = option(10, help="timed runs per round")
     warmup: int = option(2, help="untimed runs before timing")
-    rounds: int = option(2, help="rounds over all runners, alternating (on a phone with --adb: 5 unless given)")
-    threads: int = option(2, help="threads per runner (on a phone with --adb: 4 unless given)")
+    rounds: int = option(2, help=f"rounds over all runners, alternating (on a phone with --adb: {PHONE_ROUNDS} unless given)")
+    threads: int = option(2, help=f"threads per runner (on a phone with --adb: {PHONE_THREADS} unless given)")
     sizes: tuple[int, ...] = option(SCALING_SIZES, parse=_sizes, help="input sizes for the scaling curve of the student, "
                                     "comma-separated ('' to skip)")
     scaling_runs: int = 3

@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from edgeseg.bench.options import BenchOptions
+from edgeseg.bench.options import PHONE_ROUNDS, PHONE_THREADS, BenchOptions
 from edgeseg.cli.options import add_options, given_options
 
 
@@ -69,7 +69,8 @@ def _run_adb(args: argparse.Namespace) -> int:
     models = [m for m in models if m.suffix == ".tflite"]
     if not models or not args.adb_binary:
         raise EdgesegError("--adb needs .tflite files (or folders of them) and --adb-binary PATH to benchmark_model built for the phone")
-    results = benchmark_on_device(models, args.adb_binary, args.threads or 4, (args.runs or 10) * (args.rounds or 5), args.serial)
+    runs = (args.runs or BenchOptions.runs) * (args.rounds or PHONE_ROUNDS)
+    results = benchmark_on_device(models, args.adb_binary, args.threads or PHONE_THREADS, runs, args.serial)
     rows = [[name, f"{r['avg_us'] / 1000:.1f}", f"{r.get('median_us', float('nan')) / 1000:.1f}", f"{1e6 / r['avg_us']:.2f}",
              f"{r.get('memory_overall_mb', float('nan')):.1f}", r["device"]] for name, r in results.items()]
     print(text_table(["File", "avg ms", "median ms", "fps", "memory MB", "device"], rows))
