@@ -32,7 +32,7 @@ def run_screen(args: argparse.Namespace) -> int:
     from edgeseg.embedded import default_inference_model
     from edgeseg.errors import EdgesegError
     from edgeseg.inference.model_info import read_info
-    from edgeseg.predict.pipeline import PredictOptions
+    from edgeseg.predict.options import PredictOptions
     from edgeseg.screen.engines import run_in_process, run_on_ray
     from edgeseg.screen.rows import base_columns, content_hash
     from edgeseg.screen.sources import collect_photographs

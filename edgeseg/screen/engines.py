@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from edgeseg.errors import EdgesegError
-from edgeseg.predict.pipeline import PredictOptions
+from edgeseg.predict.options import PredictOptions
 from edgeseg.predict.predictor import Predictor
 from edgeseg.screen.rows import finish, load, predict
 from edgeseg.screen.sources import Photograph

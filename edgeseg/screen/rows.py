@@ -19,7 +19,8 @@ from edgeseg.inference.fov import FieldOfView
 from edgeseg.data.quality import MEASURES, QualityMeasures
 from edgeseg.errors import EdgesegError
 from edgeseg.predict.inputs import read_photograph
-from edgeseg.predict.pipeline import PredictOptions, photograph_summary, write_outputs
+from edgeseg.predict.options import PredictOptions
+from edgeseg.predict.pipeline import photograph_summary, write_outputs
 from edgeseg.predict.predictor import Prediction, Predictor
 from edgeseg.screen.sources import Photograph
 
