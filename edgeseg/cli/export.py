@@ -24,12 +24,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     add_options(parser, ExportOptions)
     parser.add_argument("--inspect", metavar="FILE", type=Path, help="print the metadata of an exported file and exit")
+    parser.add_argument("--formats", action="store_true", help="print the table of export formats (Markdown) and exit")
     parser.set_defaults(handler=run_export)
 
 
 def run_export(args: argparse.Namespace) -> int:
     if args.inspect:
         return _inspect(args.inspect)
+    if args.formats:
+        from edgeseg.inference.formats import formats_markdown
+
+        print(formats_markdown(), end="")
+        return 0
     from edgeseg.export import ExportOptions
     from edgeseg.export.exporter import export_model
     from edgeseg.report import text_table

@@ -41,7 +41,8 @@ class Format:
     precisions: tuple[str, ...]
     default_layout: str
     platforms: tuple[str, ...] | None  # sys.platform values it runs on; None: everywhere
-    description: str
+    description: str  # what the file is; the README's formats table shows it
+    verified_by: str  # what checks an exported file of this format on the machine that made it
     runner: str  # the Runner class in edgeseg.inference.runners
     exporter: str | None  # "module:function" that writes it (edgeseg export); None: trained, not exported
 
@@ -74,18 +75,27 @@ FORMATS: dict[str, Format] = {
     item.name: item
     for item in (
         Format("pytorch", ".safetensors", "pytorch", ("torch",), (), ("fp32",), "nchw", None,
-               "PyTorch model file: weights and model card in safetensors (training, the reference)", "TorchRunner", None),
+               "PyTorch model file: weights and model card in safetensors (training, the reference)", "-", "TorchRunner", None),
         Format("onnx", ".onnx", "onnxruntime", ("onnxruntime",), ("onnx", "onnxruntime", "onnxscript", "onnxslim"),
-               ("fp32", "fp16", "int8"), "nchw", None, "ONNX opset 18 (ONNX Runtime on servers, desktops, phones and browsers)",
-               "OnnxRunner", "edgeseg.export.onnx_export:export_onnx"),
+               ("fp32", "fp16", "int8"), "nchw", None, "ONNX opset 18, slimmed; int8: static QDQ, per channel (ONNX Runtime on "
+               "servers, desktops, phones and browsers)", "ONNX Runtime", "OnnxRunner", "edgeseg.export.onnx_export:export_onnx"),
         Format("tflite", ".tflite", "litert", ("ai_edge_litert",), ("litert_torch", "ai_edge_litert", "ai_edge_quantizer"),
-               PRECISIONS, "nhwc", None, "LiteRT / TensorFlow Lite flatbuffer (Android)", "LiteRTRunner",
-               "edgeseg.export.tflite_export:export_tflite"),
+               PRECISIONS, "nhwc", None, "LiteRT / TensorFlow Lite flatbuffer (Android, the browser); int8: static; int8-dynamic: "
+               "weights only", "LiteRT interpreter (ai-edge-litert)", "LiteRTRunner", "edgeseg.export.tflite_export:export_tflite"),
         Format("coreml", ".mlpackage", "coreml", ("coremltools",), ("coremltools",), ("fp32", "fp16", "int8"), "nchw", ("darwin",),
-               "Core ML ML Program (iOS 16+, macOS); runs on macOS only", "CoreMLRunner", "edgeseg.export.coreml_export:export_coreml"),
+               "Core ML ML Program (iOS 16+, macOS); int8: weights only", "spec check on Linux; run on macOS", "CoreMLRunner",
+               "edgeseg.export.coreml_export:export_coreml"),
     )
 }
 EXPORT_FORMATS: dict[str, Format] = {name: item for name, item in FORMATS.items() if item.exportable}
+
+
+def formats_markdown() -> str:
+    """The export formats as the Markdown table of the README's Export section (`edgeseg export --formats`)."""
+    lines = ["| target | file | precisions | default layout | what | verified here by |", "|---|---|---|---|---|---|"]
+    lines += [f"| `{item.name}` | `{item.suffix}` | {', '.join(item.precisions)} | {item.default_layout.upper()} | {item.description} | "
+              f"{item.verified_by} |" for item in EXPORT_FORMATS.values()]
+    return "\n".join(lines) + "\n"
 
 
 def format_of(path: str | Path) -> Format:
