@@ -21,16 +21,18 @@ reasons and no verdict; with ``force`` also its maps and an overlay marked ungra
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
 
 from edgeseg import NOTICE
-from edgeseg.fileio import atomic_write_bytes, atomic_write_json, exif_orientation
 from edgeseg.data.quality import QualityMeasures
+from edgeseg.fileio import atomic_write_bytes, atomic_write_json, exif_orientation
+from edgeseg.inference.fov import FieldOfView
 from edgeseg.inference.maps import encode_png, quantize_probabilities
 from edgeseg.predict.inputs import read_photograph
 from edgeseg.predict.options import PredictOptions
@@ -40,6 +42,7 @@ from edgeseg.predict.summary import lesion_masks, summarise
 from edgeseg.predict.verdict import findings_record, photograph_findings, screening_verdict, verdict_lines
 
 OVERLAY_QUALITY = 90
+T, L, R, F = TypeVar("T"), TypeVar("L"), TypeVar("R"), TypeVar("F")  # item, loaded, run, finished
 
 
 def ungradable_summary(predictor: Predictor, path: Path, image: np.ndarray, measures: QualityMeasures, retake: list[str]) -> dict:
@@ -116,23 +119,39 @@ def write_outputs(predictor: Predictor, path: Path, image: np.ndarray, predictio
 def predict_paths(predictor: Predictor, paths: list[Path], options: PredictOptions, done: Callable[[dict], None] | None = None) -> list[dict]:
     """Predict every photograph in ``paths`` (checked beforehand), reading the next one and writing
     the last one while the network runs; ``done`` is called with each summary in order."""
+    def run(path: Path, loaded: tuple[np.ndarray, FieldOfView]) -> tuple:
+        image, field_of_view = loaded
+        measures, retake = predictor.quality(image, field_of_view)
+        prediction = predictor.predict(image, field_of_view) if options.force or not retake else None
+        return path, image, prediction, measures, retake
+
+    def write(ran: tuple) -> dict:
+        path, image, prediction, measures, retake = ran
+        return write_outputs(predictor, path, image, prediction, options, measures, retake)
+
     summaries: list[dict] = []
-    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as writer:
-        loading: Future = reader.submit(read_photograph, paths[0]) if paths else None
-        writing: Future | None = None
-        for index, path in enumerate(paths):
-            image, field_of_view = loading.result()
-            if index + 1 < len(paths):
-                loading = reader.submit(read_photograph, paths[index + 1])
-            measures, retake = predictor.quality(image, field_of_view)
-            prediction = predictor.predict(image, field_of_view) if options.force or not retake else None
-            if writing is not None:
-                summaries.append(writing.result())
-                if done:
-                    done(summaries[-1])
-            writing = writer.submit(write_outputs, predictor, path, image, prediction, options, measures, retake)
-        if writing is not None:
-            summaries.append(writing.result())
-            if done:
-                done(summaries[-1])
+    for summary in pipelined(paths, read_photograph, run, write):
+        summaries.append(summary)
+        if done:
+            done(summary)
     return summaries
+
+
+def pipelined(items: Sequence[T], load: Callable[[T], L], run: Callable[[T, L], R], finish: Callable[[R], F]) -> Iterator[F]:
+    """``finish(run(item, load(item)))`` for each item, in order: the next item loads and the last
+    one finishes in threads while ``run`` works on this one (OpenCV and the runtimes release the
+    GIL), so many photographs cost about the slowest stage each."""
+    if not items:
+        return
+    with ThreadPoolExecutor(1) as loader, ThreadPoolExecutor(1) as finisher:
+        loading: Future = loader.submit(load, items[0])
+        finishing: Future | None = None
+        for index, item in enumerate(items):
+            loaded = loading.result()
+            if index + 1 < len(items):
+                loading = loader.submit(load, items[index + 1])
+            ran = run(item, loaded)
+            if finishing is not None:
+                yield finishing.result()
+            finishing = finisher.submit(finish, ran)
+        yield finishing.result()

@@ -10,11 +10,11 @@ the runtimes release the GIL), as `edgeseg predict` does.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from edgeseg.errors import EdgesegError
 from edgeseg.predict.options import PredictOptions
+from edgeseg.predict.pipeline import pipelined
 from edgeseg.predict.predictor import Predictor
 from edgeseg.screen.rows import finish, load, predict
 from edgeseg.screen.sources import Photograph
@@ -25,20 +25,8 @@ RAY_HINT = 'the Ray engine needs Ray: pip install "edgeseg[ray]" (or leave out -
 def screen_photographs(predictor: Predictor, photographs: list[Photograph], outputs: PredictOptions | None = None) -> Iterator[dict]:
     """The rows of ``photographs``, in order, reading ahead and summarising behind the network
     (and with ``outputs``, writing each photograph's maps, overlay and summary there)."""
-    if not photographs:
-        return
-    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as finisher:
-        loading: Future = reader.submit(load, photographs[0])
-        finishing: Future | None = None
-        for index in range(len(photographs)):
-            loaded = loading.result()
-            if index + 1 < len(photographs):
-                loading = reader.submit(load, photographs[index + 1])
-            predicted = predict(predictor, loaded)
-            if finishing is not None:
-                yield finishing.result()
-            finishing = finisher.submit(finish, predictor, predicted, outputs)
-        yield finishing.result()
+    yield from pipelined(photographs, load, lambda _, loaded: predict(predictor, loaded),
+                         lambda predicted: finish(predictor, predicted, outputs))
 
 
 def batches(photographs: list[Photograph], size: int) -> list[list[Photograph]]:
