@@ -23,10 +23,31 @@ def build_parser() -> argparse.ArgumentParser:
         description="Diabetic-retinopathy lesion segmentation, from research networks to smartphones.",
     )
     parser.add_argument("--version", action="version", version=f"edgeseg {__version__}")
+    parser.add_argument("--commands", action="store_true", help="print the table of commands (Markdown: the README's) and exit")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for module in COMMANDS:
         module.register(commands)
     return parser
+
+
+def _commands(parser: argparse.ArgumentParser, prefix: str) -> list[tuple[str, str]]:
+    """(command, its help) for every command under ``parser``, sub-commands in their parent's place."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                name = f"{prefix} {choice.dest}"
+                inner = _commands(action.choices[choice.dest], name)
+                found += inner or [(name, choice.help)]
+    return found
+
+
+def commands_markdown(parser: argparse.ArgumentParser) -> str:
+    """The commands as the Markdown table of the README's "Command line" (`edgeseg --commands`),
+    each with the help its module registers; `edgeseg COMMAND --help` gives its options."""
+    lines = ["| command | what it does |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in _commands(parser, "edgeseg")]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
+    if getattr(args, "commands", False) and handler is None:
+        print(commands_markdown(parser), end="")
+        return 0
     if handler is None:
         parser.print_help(sys.stderr)
         return 2

@@ -14,7 +14,7 @@ from edgeseg.cli.options import add_options, given_options
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "bench",
-        help="fps, memory and AUPR parity of models and exported files",
+        help="speed, memory, AUPR, grading and parity of models and exported files, here or on a phone (--adb)",
         description="Benchmark PyTorch models (run folders, .safetensors) and exported files (.onnx, .tflite, "
         ".mlpackage, or folders of them) side by side: each runner in a fresh process, alternating rounds, "
         "median/p90/min latency, fps, peak memory, per-lesion test AUPR and its drop against the PyTorch source. "

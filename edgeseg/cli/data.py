@@ -27,7 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     prepare.set_defaults(handler=run_prepare)
 
     check = actions.add_parser(
-        "check", help="validate a data set and print a summary", description="Decode every image and mask, "
+        "check", help="validate a data set, print a summary table, exit 1 on problems", description="Decode every image and mask, "
         "check sizes, naming and that images are colour fundus photographs; exit 1 on any problem."
     )
     check.add_argument("root", type=Path, metavar="DIR", help="IDRiD or generic-layout folder")

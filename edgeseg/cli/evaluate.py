@@ -14,7 +14,8 @@ from edgeseg.progress import progress_bar
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "eval",
-        help="score saved probability maps (or grading verdicts) against a data set split",
+        help="per-lesion AUPR, pixel scores and region F_sigma of saved maps (or grading scores of saved verdicts) on a data "
+        "set split",
         description="Score probability maps (PRED/<stem>_<LESION>.png or .npy, or PRED/<LESION>/...) "
         "against the masks of a data set split: AUPR by the IDRiD protocol (pooled over all images; "
         "average precision, with the trapezoidal area beside it) and pixel scores at a threshold. "

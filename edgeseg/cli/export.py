@@ -16,7 +16,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     parser = commands.add_parser(
         "export",
-        help="convert a model to ONNX, TFLite or Core ML, verified against PyTorch",
+        help="ONNX, TFLite or Core ML files with metadata and golden vectors, each verified against PyTorch",
         description="Export a model (the embedded U²-XS-Net student unless --weights) to --target onnx, tflite, "
         "coreml or all, in fp32 and fp16 (and int8 with --int8). Every file carries its metadata (lesions, input, "
         "preprocessing, thresholds, source, licence), is verified against the PyTorch model on fundus images and "

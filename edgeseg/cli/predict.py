@@ -12,7 +12,8 @@ from edgeseg.predict.options import ModelOptions, PredictOptions
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "predict",
-        help="lesion maps, overlay and summary for fundus photographs",
+        help="image-quality gate, then lesion maps, overlay, summary, the screening verdict and its findings (the embedded "
+        "default unless --model)",
         description="Predict lesion probability maps, a colour overlay with a legend and a JSON summary (area, share of "
         "the field of view, components per lesion) for each photograph. Uses the embedded U²-XS-Net student unless "
         "--model is given (on ONNX Runtime when it is installed, else PyTorch). Research use only.",
