@@ -99,20 +99,14 @@ def grades_photographs(info) -> bool:
 
 def _verdict(runner, image, field_of_view) -> tuple[int, int, float]:
     """(DR grade, DME risk, referral probability) of one photograph as `edgeseg predict` gives them."""
-    from edgeseg.outputs import LESION_OUTPUT
-    from edgeseg.predict.predictor import Prediction
-    from edgeseg.predict.summary import lesion_masks, summarise
-    from edgeseg.predict.verdict import photograph_findings, screening_verdict
+    from edgeseg.predict.predictor import Predictor
+    from edgeseg.predict.verdict import read_prediction
 
     info = runner.info
-    prepared = info.preprocessing.prepare(image, field_of_view)
-    outputs = runner(prepared.square)
-    if set(GRADING_OUTPUTS) <= set(outputs):
+    if set(GRADING_OUTPUTS) <= set(info.outputs):  # a model that grades: its grades are its outputs
+        outputs = runner(info.preprocessing.prepare(image, field_of_view).square)
         return int(outputs[DR_OUTPUT].argmax()), int(outputs[DME_OUTPUT].argmax()), float(outputs[REFERABLE_OUTPUT].ravel()[0])
-    maps = outputs.pop(LESION_OUTPUT)
-    prediction = Prediction(info.lesions, maps, prepared.geometry, info.preprocessing, prepared.field_of_view, outputs, 0.0, prepared.square)
-    lesions = summarise(prediction, info.thresholds, *lesion_masks(prediction, info.thresholds))["lesions"]
-    verdict = screening_verdict(outputs, info, photograph_findings(prediction, info.thresholds), lesions)
+    verdict = read_prediction(Predictor.around(runner).predict(image, field_of_view), info).verdict
     return verdict["dr_grade"], verdict["dme_risk"], verdict["referable_prob"]
 
 

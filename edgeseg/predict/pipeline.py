@@ -38,8 +38,7 @@ from edgeseg.predict.inputs import read_photograph
 from edgeseg.predict.options import PredictOptions
 from edgeseg.predict.overlay import render_overlay
 from edgeseg.predict.predictor import Prediction, Predictor
-from edgeseg.predict.summary import lesion_masks, summarise
-from edgeseg.predict.verdict import findings_record, photograph_findings, screening_verdict, verdict_lines
+from edgeseg.predict.verdict import findings_record, read_prediction, verdict_lines
 
 OVERLAY_QUALITY = 90
 T, L, R, F = TypeVar("T"), TypeVar("L"), TypeVar("R"), TypeVar("F")  # item, loaded, run, finished
@@ -65,10 +64,8 @@ def photograph_summary(predictor: Predictor, path: Path, image: np.ndarray, pred
     """The summary of one predicted photograph (the module docstring's ``STEM.json`` without its
     ``maps`` entry), its lesion masks at the photograph's resolution and the lines the overlay
     shows: the verdict and the findings, or why the photograph is ungradable."""
-    masks, maxima = lesion_masks(prediction, predictor.thresholds)
-    measured = summarise(prediction, predictor.thresholds, masks, maxima)
-    findings = None if retake else photograph_findings(prediction, predictor.thresholds)
-    verdict = None if retake else screening_verdict(prediction.outputs, predictor.info, findings, measured["lesions"])
+    reading = read_prediction(prediction, predictor.info, gradable=not retake)
+    masks, measured, findings, verdict = reading.masks, reading.measured, reading.findings, reading.verdict
     record = findings_record(findings, prediction, measured["lesions"]) if findings else None
     summary = {
         "image": str(path),

@@ -14,7 +14,7 @@ from edgeseg.errors import EdgesegError
 from edgeseg.inference.fov import FieldOfView
 from edgeseg.inference.model_info import LESION_OUTPUT
 from edgeseg.inference.preprocessing import Preprocessing, SquareGeometry
-from edgeseg.inference.runners import open_runner
+from edgeseg.inference.runners import Runner, open_runner
 from edgeseg.predict.options import ModelOptions
 
 
@@ -45,8 +45,18 @@ class Predictor:
 
     def __init__(self, model: str | Path | None = ModelOptions.model, device: str = ModelOptions.device,
                  threads: int | None = ModelOptions.threads) -> None:
-        self.runner = open_runner(model or default_inference_model(), threads=threads, device=device, lean=True)
-        info = self.runner.info
+        self._attach(open_runner(model or default_inference_model(), threads=threads, device=device, lean=True))
+
+    @classmethod
+    def around(cls, runner: Runner) -> "Predictor":
+        """A predictor around a runner opened elsewhere (the bench opens its own)."""
+        predictor = cls.__new__(cls)
+        predictor._attach(runner)
+        return predictor
+
+    def _attach(self, runner: Runner) -> None:
+        self.runner = runner
+        info = runner.info
         if LESION_OUTPUT not in info.outputs:
             raise EdgesegError(f"{info.path}: a {info.task} model without lesion maps; predict needs a segmentation model")
         self.path, self.info = info.path, info

@@ -9,6 +9,7 @@ a lesion model whose card carries a grader on the findings (the embedded default
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from edgeseg.errors import EdgesegError
 from edgeseg.inference.model_info import ModelInfo
 from edgeseg.outputs import DME_CLASSES, DME_OUTPUT, DR_CLASSES, DR_OUTPUT, GRADING_OUTPUTS, REFERABLE_OUTPUT
 from edgeseg.predict.predictor import Prediction
+from edgeseg.predict.summary import lesion_masks, summarise
 from edgeseg.screening.anatomy import locate_anatomy
 from edgeseg.screening.findings import Findings, find_findings
 from edgeseg.screening.words import finding_words
@@ -88,6 +90,29 @@ def square_field(prediction: Prediction) -> np.ndarray:
     else:
         columns, rows = np.clip(xs, 0, geometry.width - 1), np.clip(ys, 0, geometry.height - 1)
     return small[rows][:, columns] & inside_y[:, None] & inside_x[None, :]
+
+
+@dataclass
+class Reading:
+    """What one prediction says: the lesion masks at the photograph's resolution (and each
+    component's peak), the summary's measures, the findings and the verdict (None for a
+    photograph the gate stops, or a model that does not grade)."""
+
+    masks: list[np.ndarray]
+    maxima: list
+    measured: dict
+    findings: Findings | None
+    verdict: dict | None
+
+
+def read_prediction(prediction: Prediction, info: ModelInfo, gradable: bool = True) -> Reading:
+    """Masks, measures, findings and verdict of ``prediction``, as `edgeseg predict` writes them
+    (and the bench scores them)."""
+    masks, maxima = lesion_masks(prediction, info.thresholds)
+    measured = summarise(prediction, info.thresholds, masks, maxima)
+    findings = photograph_findings(prediction, info.thresholds) if gradable else None
+    verdict = screening_verdict(prediction.outputs, info, findings, measured["lesions"]) if gradable else None
+    return Reading(masks, maxima, measured, findings, verdict)
 
 
 def photograph_findings(prediction: Prediction, thresholds: dict[str, float]) -> Findings:
