@@ -63,7 +63,7 @@ PYTHON_FAULTS = (
            '(width, height), (top, left) = data["image_size"]', '(height, width), (top, left) = data["image_size"]',
            f"{CONTRACT}::test_geometry_round_trips_on_a_photograph_that_is_not_square"),
     python("the card's CLAHE tile grid ignored (8 whatever it says)", "inference/preprocessing.py",
-           'clahe_tiles=int(settings.get("tile_grid", 8)),', "clahe_tiles=8,",
+           'clahe_tiles=int(settings.get("tile_grid", cls.clahe_tiles)),', "clahe_tiles=8,",
            f"{CONTRACT}::test_clahe_settings_other_than_the_defaults_reach_the_square_and_the_metadata"),
     python("the metadata records CLAHE clip 2.0 whatever was set", "inference/preprocessing.py",
            '"clip_limit": self.clahe_clip,', '"clip_limit": 2.0,',
@@ -89,14 +89,13 @@ PYTHON_FAULTS = (
            " and np.argmax(mine[DME_OUTPUT]) == np.argmax(theirs[DME_OUTPUT])", "",
            f"{PARITY}::test_grades_that_differ_in_one_image_fail_fp32"),
     python("int8 calibrated on uniform noise", "export/exporter.py",
-           'calibration = [item.square for item in self.calibration_images().squares] if precision == "int8" else []',
-           'calibration = [__import__("numpy").random.default_rng(0).integers(0, 256, item.square.shape).astype("uint8") '
-           'for item in self.calibration_images().squares] if precision == "int8" else []',
+           'squares = [item.square for item in calibration.squares] if calibration is not None else []',
+           'squares = [__import__("numpy").random.default_rng(0).integers(0, 256, item.square.shape).astype("uint8") '
+           'for item in calibration.squares] if calibration is not None else []',
            "tests/export/test_calibration_set.py"),
     python("int8 calibrated on one image whatever --calib-images says", "export/exporter.py",
-           'calibration = [item.square for item in self.calibration_images().squares] if precision == "int8" else []',
-           'calibration = [self.calibration_images().squares[0].square] * len(self.calibration_images().squares) '
-           'if precision == "int8" else []',
+           'squares = [item.square for item in calibration.squares] if calibration is not None else []',
+           'squares = [calibration.squares[0].square] * len(calibration.squares) if calibration is not None else []',
            "tests/export/test_calibration_set.py"),
     python("Core ML spec check blind to a missing normalisation", "export/verify.py",
            "    if multiply is None:\n", "    if False:\n",
