@@ -3,7 +3,7 @@
 ``edgeseg web build`` builds the static page around an exported file (the embedded default
 exported to TFLite without ``--model``); ``edgeseg web serve`` serves it with the headers that
 WebAssembly threads need, to this machine and to phones on the same network; ``edgeseg web
-bench`` measures the page in headless Chromium against native runtimes on this machine.
+measure`` measures the page in headless Chromium against native runtimes on this machine.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from edgeseg.cli.options import add_options, given_options
-from edgeseg.web.options import BuildOptions, PageBenchOptions, ServeOptions
+from edgeseg.web.options import BuildOptions, MeasureOptions, ServeOptions
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -40,14 +40,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_options(serve, ServeOptions)
     serve.set_defaults(handler=run_serve)
 
-    bench = sub.add_parser("bench", help="time the page in headless Chromium against native runtimes",
+    measure = sub.add_parser("measure", help="time the page in headless Chromium against native runtimes",
                            description="Open a built page in headless Chromium (Debian's chromium, driven by "
                            "playwright-core from web_demo/node_modules), analyse a photograph, time --runs model "
                            "runs in the page, then the same number with native ONNX Runtime (--onnx) and the "
                            "native LiteRT interpreter on the page's .tflite, on the same input, and count the bytes "
                            "of the first visit.")
-    add_options(bench, PageBenchOptions)
-    bench.set_defaults(handler=run_bench)
+    add_options(measure, MeasureOptions)
+    measure.set_defaults(handler=run_measure)
     parser.set_defaults(handler=lambda args: parser.print_help() or 2)
 
 
@@ -83,11 +83,11 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_bench(args: argparse.Namespace) -> int:
+def run_measure(args: argparse.Namespace) -> int:
     from edgeseg.report import text_table
     from edgeseg.web.measure import measure_page
 
-    options = PageBenchOptions(**given_options(args, PageBenchOptions))
+    options = MeasureOptions(**given_options(args, MeasureOptions))
     report = measure_page(options.folder, options.photo, onnx=options.onnx, runs=options.runs, threads=options.threads,
                           screenshot=options.screenshot)
     print(text_table(["runtime", "file", "threads", "median ms", "min ms", "ratio to native ONNX Runtime"], report.rows()))

@@ -1,4 +1,4 @@
-"""`edgeseg web bench`: the page's model run in headless Chromium against native runtimes, and
+"""`edgeseg web measure`: the page's model run in headless Chromium against native runtimes, and
 the bytes of a first visit.
 
 One invocation is one run: the page analyses the photograph (so its model input is the real
@@ -23,7 +23,7 @@ import numpy as np
 
 from edgeseg.errors import EdgesegError
 from edgeseg.web.browser import drive, serving
-from edgeseg.web.options import PageBenchOptions
+from edgeseg.web.options import MeasureOptions
 
 WARMUP = 2
 
@@ -66,8 +66,8 @@ class PageMeasurement:
                 f"by the service worker), gzip where accepted: {parts}.")
 
 
-def measure_page(folder: str | Path, photo: str | Path, onnx: str | Path | None = None, runs: int = PageBenchOptions.runs,
-                 threads: int = PageBenchOptions.threads,
+def measure_page(folder: str | Path, photo: str | Path, onnx: str | Path | None = None, runs: int = MeasureOptions.runs,
+                 threads: int = MeasureOptions.threads,
                  screenshot: str | Path | None = None) -> PageMeasurement:
     """Time the page's model and the native runtimes on ``photo``'s model input; see the module doc."""
     folder, photo = Path(folder), Path(photo)

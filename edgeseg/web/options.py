@@ -1,4 +1,4 @@
-"""What `edgeseg web build|serve|bench` are asked to do, declared once (:func:`edgeseg.options.option`):
+"""What `edgeseg web build|serve|measure` are asked to do, declared once (:func:`edgeseg.options.option`):
 each field is an argument of its command, with its default and help, and the functions the
 commands call take their defaults from here."""
 
@@ -31,7 +31,7 @@ class ServeOptions:
 
 
 @dataclass(frozen=True)
-class PageBenchOptions:
+class MeasureOptions:
     folder: Path = option(BUILT_PAGE, positional=True, metavar="FOLDER", help="built page")
     photo: Path | None = option(metavar="IMAGE", required=True, help="fundus photograph to analyse")
     onnx: Path | None = option(metavar="FILE", help="the same model as ONNX, timed with native ONNX Runtime")

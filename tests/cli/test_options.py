@@ -60,13 +60,13 @@ def test_every_command_parses_with_its_declared_defaults():
     from edgeseg.evaluate_options import EvalOptions
     from edgeseg.predict.options import ModelOptions, PredictOptions
     from edgeseg.screen.options import ScreenOptions
-    from edgeseg.web.options import PageBenchOptions, ServeOptions
+    from edgeseg.web.options import MeasureOptions, ServeOptions
 
     parser = build_parser()
     cases = [(["predict", "x.jpg"], (ModelOptions, PredictOptions)), (["screen", "dir"], (ScreenOptions,)),
              (["data", "prepare", "--out", "o"], (PrepareOptions,)), (["data", "synth", "--out", "o"], (SynthOptions,)),
              (["eval", "--data", "d"], (EvalOptions,)), (["web", "serve"], (ServeOptions,)),
-             (["web", "bench", "--photo", "p.jpg"], (PageBenchOptions,))]
+             (["web", "measure", "--photo", "p.jpg"], (MeasureOptions,))]
     for argv, declarations in cases:
         args = parser.parse_args(argv)
         for cls in declarations:

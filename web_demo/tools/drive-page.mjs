@@ -1,7 +1,7 @@
 /**
  * Drive the built page in Debian's Chromium (playwright-core) or Firefox ESR (puppeteer-core, over
  * WebDriver BiDi), as a phone would use it, and print what happened as JSON (the last line of
- * stdout). Used by tests/web and `edgeseg web bench`.
+ * stdout). Used by tests/web and `edgeseg web measure`.
  *
  *   node tools/drive-page.mjs SCENARIO.json
  *
