@@ -9,8 +9,6 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-_MISSING = dataclasses.MISSING
-
 
 def option(default: Any = None, *, help: str, choices: tuple | None = None, metavar: str | None = None,
            parse: Callable[[str], Any] | None = None, flags: tuple[str, ...] = (), negate: bool = False,

@@ -94,12 +94,11 @@ def square_field(prediction: Prediction) -> np.ndarray:
 
 @dataclass
 class Reading:
-    """What one prediction says: the lesion masks at the photograph's resolution (and each
-    component's peak), the summary's measures, the findings and the verdict (None for a
-    photograph the gate stops, or a model that does not grade)."""
+    """What one prediction says: the lesion masks at the photograph's resolution, the summary's
+    measures, the findings and the verdict (None for a photograph the gate stops, or a model that
+    does not grade)."""
 
     masks: list[np.ndarray]
-    maxima: list
     measured: dict
     findings: Findings | None
     verdict: dict | None
@@ -112,7 +111,7 @@ def read_prediction(prediction: Prediction, info: ModelInfo, gradable: bool = Tr
     measured = summarise(prediction, info.thresholds, masks, maxima)
     findings = photograph_findings(prediction, info.thresholds) if gradable else None
     verdict = screening_verdict(prediction.outputs, info, findings, measured["lesions"]) if gradable else None
-    return Reading(masks, maxima, measured, findings, verdict)
+    return Reading(masks, measured, findings, verdict)
 
 
 def photograph_findings(prediction: Prediction, thresholds: dict[str, float]) -> Findings:
