@@ -274,3 +274,30 @@ def test_page_works_single_threaded_for_a_phone_on_the_local_network(visits: dic
     assert not remote["ready"]["crossOriginIsolated"] and remote["ready"]["runtime"]["threads"] == 1
     assert [photo["state"] for photo in remote["photos"]] == ["problem", "done"]
     assert remote["photos"][1]["result"]["summary"]["lesions"] == visits["online"]["photos"][0]["result"]["summary"]["lesions"]
+
+
+def test_web_measure_times_the_page_and_native_litert_on_one_input(material: Material, tmp_path: Path) -> None:
+    """`edgeseg web measure` on the built page: the page's model and native LiteRT timed on the
+    photograph's model input (one table row each, positive medians), the first visit's bytes
+    by kind, and the screenshot written."""
+    shot = tmp_path / "page.png"
+    done = edgeseg("web", "measure", str(material.page), "--photo", str(material.photograph), "--runs", "2", "--screenshot", str(shot))
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = {line.split("  ")[0]: line.split() for line in done.stdout.splitlines()}
+    for runtime in ("LiteRT.js in Chromium", "LiteRT interpreter (native)"):
+        assert runtime in rows, f"no row for {runtime}:\n{done.stdout}"
+        median, least = (float(value) for value in rows[runtime][-3:-1])
+        assert 0 < least <= median, (runtime, median, least)
+    visit = next(line for line in done.stdout.splitlines() if line.startswith("First visit:"))
+    total = float(visit.split()[2])
+    assert 0.5 < total <= FIRST_VISIT_BYTES / 1e6 and "model (model/)" in visit, visit
+    assert cv2.imread(str(shot)) is not None, "no screenshot written"
+
+
+def test_web_measure_names_a_folder_without_a_page(tmp_path: Path) -> None:
+    done = edgeseg("web", "measure", str(tmp_path), "--photo", str(tmp_path / "missing.jpg"))
+    assert done.returncode != 0 and done.stderr.strip().count("\n") == 0 and "missing.jpg: file not found" in done.stderr, done.stderr
+    photo = tmp_path / "photo.jpg"
+    cv2.imwrite(str(photo), np.zeros((8, 8, 3), np.uint8))
+    done = edgeseg("web", "measure", str(tmp_path), "--photo", str(photo))
+    assert done.returncode != 0 and "no built page with a model here; run `edgeseg web build" in done.stderr, done.stderr

@@ -72,6 +72,8 @@ function receive(message) {
     setState('fatal', '');
     showError(message.message);
     readyResolve(null);
+  } else if (message.type === 'loading') {
+    ui.status.textContent = `Loading the model: ${message.step}…`;
   } else if (message.type === 'progress') {
     ui.status.textContent = `Analysing ${message.name ?? 'the photograph'}: ${message.stage}…`;
     ui.progress.value = Math.min(ui.progress.max, ui.progress.value + 1);

@@ -8,9 +8,9 @@ import { nameOutputs } from './fundus/outputs.js';
 
 /**
  * Load `modelUrl` and return {name, variant, threads, outputNames, run(input, shape)}; run
- * returns every output by name as a Float32Array.
+ * returns every output by name as a Float32Array; `loadingStep(words)` hears each step of loading.
  */
-export async function createEngine(modelUrl, spec, threads) {
+export async function createEngine(modelUrl, spec, threads, loadingStep = () => {}) {
   const relaxedSimd = await litert.supportsFeature('relaxedSimd');
   const threaded = threads > 1 && relaxedSimd && self.crossOriginIsolated === true;
   // The build LiteRT.js would pick from its wasm folder, named here so that the Emscripten glue,
@@ -18,8 +18,11 @@ export async function createEngine(modelUrl, spec, threads) {
   const name = threaded ? 'litert_wasm_threaded_internal' : relaxedSimd ? 'litert_wasm_internal' : 'litert_wasm_compat_internal';
   const script = new URL(`./vendor/litertjs/wasm/${name}.js`, import.meta.url).href;
   self.Module = { locateFile: (file) => new URL(file, script).href, mainScriptUrlOrBlob: script };
+  loadingStep(`starting LiteRT.js (${threaded ? `${threads} threads` : 'one thread'})`);
   await litert.loadLiteRt(script);
+  loadingStep('fetching the model');
   const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
+  loadingStep('compiling the model');
   const model = await litert.loadAndCompile(bytes, { accelerator: 'wasm', cpuOptions: { numThreads: threaded ? threads : 1 } });
   const outputNames = nameOutputs(model.getOutputDetails().map((detail) => ({ name: detail.name, shape: Array.from(detail.shape) })), spec);
   return {

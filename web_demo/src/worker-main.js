@@ -39,15 +39,22 @@ async function fetchJson(path) {
   return response.json();
 }
 
+/** Tell the page which step of loading runs, so that a load that stalls says where. */
+function loadingStep(step) {
+  self.postMessage({ type: 'loading', step });
+}
+
 async function init() {
+  loadingStep('reading the build');
   const build = await fetchJson('build.json');
   const metadata = await fetchJson(build.model.metadata);
   const spec = modelSpec(metadata);
+  loadingStep('loading the runtime');
   const { createEngine } = await import(`./${build.runtime.engine}`);
   const isolated = self.crossOriginIsolated === true;
   const threads = isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
   const loading = performance.now();
-  const engine = await createEngine(new URL(build.model.file, self.location.href).href, spec, threads);
+  const engine = await createEngine(new URL(build.model.file, self.location.href).href, spec, threads, loadingStep);
   Object.assign(state, { engine, metadata, spec });
   self.postMessage({
     type: 'ready',
