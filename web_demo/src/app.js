@@ -40,7 +40,36 @@ function showError(message) {
   ui.error.hidden = !message;
 }
 
+/**
+ * A runtime start that stalls is retried in a fresh worker: Firefox ESR 153 was seen to hang in
+ * about 1 start of 10 while LiteRT.js created its thread workers, before any download. The
+ * worker marks such steps `watched` (they fetch at most the runtime's 80 kB glue script); one
+ * that has not moved on after STALL_MS ends the worker, and after STARTS tries the page says so.
+ */
+const STALL_MS = 30000;
+const STARTS = 3;
+let starts = 0;
+let stallTimer = null;
+
+function watchLoading(step) {
+  clearTimeout(stallTimer);
+  stallTimer = step?.watched ? setTimeout(() => restartStalled(step.step), STALL_MS) : null;
+}
+
+function restartStalled(step) {
+  worker.terminate();
+  if (starts >= STARTS) {
+    setState('fatal', '');
+    showError(`the model did not load: ${STARTS} tries stalled while ${step}; reload the page`);
+    readyResolve(null);
+    return;
+  }
+  console.warn(`the model's loading stalled while ${step}; starting again (try ${starts + 1} of ${STARTS})`);
+  startWorker();
+}
+
 function startWorker() {
+  if (model === null) starts += 1;
   worker = new Worker('worker.js');
   worker.onmessage = (event) => receive(event.data);
   // A crash (out of memory on a huge photograph) must not leave the page waiting forever.
@@ -63,17 +92,19 @@ function ask(message, transfer = []) {
 }
 
 function receive(message) {
+  if (message.type === 'ready' || message.type === 'fatal') watchLoading(null);
   if (message.type === 'ready') {
-    model = message;
+    model = { ...message, starts };
     describeModel(message);
     setState('ready', 'Ready: choose a photograph.');
-    readyResolve(message);
+    readyResolve(model);
   } else if (message.type === 'fatal') {
     setState('fatal', '');
     showError(message.message);
     readyResolve(null);
   } else if (message.type === 'loading') {
     ui.status.textContent = `Loading the model: ${message.step}…`;
+    watchLoading(message);
   } else if (message.type === 'progress') {
     ui.status.textContent = `Analysing ${message.name ?? 'the photograph'}: ${message.stage}…`;
     ui.progress.value = Math.min(ui.progress.max, ui.progress.value + 1);

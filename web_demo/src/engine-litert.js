@@ -8,7 +8,7 @@ import { nameOutputs } from './fundus/outputs.js';
 
 /**
  * Load `modelUrl` and return {name, variant, threads, outputNames, run(input, shape)}; run
- * returns every output by name as a Float32Array; `loadingStep(words)` hears each step of loading.
+ * returns every output by name as a Float32Array; `loadingStep(words, {watched})` hears each step of loading.
  */
 export async function createEngine(modelUrl, spec, threads, loadingStep = () => {}) {
   const relaxedSimd = await litert.supportsFeature('relaxedSimd');
@@ -17,8 +17,13 @@ export async function createEngine(modelUrl, spec, threads, loadingStep = () => 
   // loaded inside a worker, finds its .wasm next to it and not next to the worker's script.
   const name = threaded ? 'litert_wasm_threaded_internal' : relaxedSimd ? 'litert_wasm_internal' : 'litert_wasm_compat_internal';
   const script = new URL(`./vendor/litertjs/wasm/${name}.js`, import.meta.url).href;
-  self.Module = { locateFile: (file) => new URL(file, script).href, mainScriptUrlOrBlob: script };
-  loadingStep(`starting LiteRT.js (${threaded ? `${threads} threads` : 'one thread'})`);
+  // The glue asks for its .wasm once its thread workers exist: from there the runtime downloads.
+  const locateFile = (file) => {
+    if (file.endsWith('.wasm')) loadingStep('fetching and compiling the runtime');
+    return new URL(file, script).href;
+  };
+  self.Module = { locateFile, mainScriptUrlOrBlob: script };
+  loadingStep(`starting LiteRT.js (${threaded ? `${threads} threads` : 'one thread'})`, { watched: true });
   await litert.loadLiteRt(script);
   loadingStep('fetching the model');
   const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());

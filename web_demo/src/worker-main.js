@@ -39,9 +39,12 @@ async function fetchJson(path) {
   return response.json();
 }
 
-/** Tell the page which step of loading runs, so that a load that stalls says where. */
-function loadingStep(step) {
-  self.postMessage({ type: 'loading', step });
+/**
+ * Tell the page which step of loading runs, so that a load that stalls says where; `watched`
+ * marks a step that downloads little, which the page restarts when it stalls.
+ */
+function loadingStep(step, { watched = false } = {}) {
+  self.postMessage({ type: 'loading', step, watched });
 }
 
 async function init() {

@@ -8,7 +8,7 @@
  * SCENARIO: {url, engine ("chromium", the default, or "firefox"), chromium, firefox (executables),
  * profile (a fresh user-data-dir; reuse it to reload from the service
  * worker's cache), device ("Pixel 7"), photos: [{path, masks?, screenshot?}], bench (runs),
- * bench_input (file for the model input), timeout_ms, layouts ([[width, height], ...] viewports at which
+ * bench_input (file for the model input), timeout_ms, stall_first_start (Chromium: the first worker hangs), layouts ([[width, height], ...] viewports at which
  * the last result's layout is measured; layout_screenshots, a path prefix for a screenshot of each)}. For each photo: the page's state (done or
  * problem), its message, summary, verdict, timings and the longest the page's main thread took to
  * answer while the photo was analysed; with `masks`, the lesion and field-of-view masks at the
@@ -19,6 +19,24 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const scenario = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const timeout = scenario.timeout_ms ?? 120000;
 const engine = scenario.engine ?? 'chromium';
+
+/**
+ * For `stall_first_start` (Chromium): the page's first worker is one that announces a watched
+ * loading step and then never answers, as a runtime start that hangs does.
+ */
+const STALL_FIRST_START = `(() => {
+  const Real = window.Worker;
+  let stalled = false;
+  window.Worker = class extends Real {
+    constructor(url, options) {
+      if (!stalled && String(url).endsWith('worker.js')) {
+        stalled = true;
+        const hang = "postMessage({ type: 'loading', step: 'a start the test made hang', watched: true });";
+        super(URL.createObjectURL(new Blob([hang], { type: 'text/javascript' })));
+      } else super(url, options);
+    }
+  };
+})();`;
 
 /**
  * The browser, behind the few calls this script needs, whichever library drives it: Chromium
@@ -37,6 +55,7 @@ async function launchChromium() {
     args: flags,
     serviceWorkers: 'allow',
   });
+  if (scenario.stall_first_start) await context.addInitScript(STALL_FIRST_START);
   const page = context.pages()[0] ?? await context.newPage();
   context.on('request', (request) => report.requests.push(request.url()));
   context.on('requestfailed', (request) => report.console.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
