@@ -26,7 +26,7 @@ def visit(engine: str, url: str, profile: Path, photo: Path) -> dict:
     report = drive({"engine": engine, "url": url, "profile": str(profile), "photos": [{"path": str(photo)}]}, timeout=400)
     if report.get("error"):
         return {"outcome": "failed", "error": report["error"].splitlines()[0][:120], "status": (report.get("at_error") or {}).get("status")}
-    return {"outcome": "ready", "starts": report["ready"].get("starts"), "load_ms": report["ready"].get("load_ms")}
+    return {"outcome": "ready", "starts": report["ready"].get("starts"), "load_ms": report["ready"].get("load_ms"), "close_ms": report.get("close_ms")}
 
 
 def main() -> None:

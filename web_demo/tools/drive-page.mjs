@@ -290,7 +290,9 @@ try {
       status: document.getElementById('status').textContent, error: document.getElementById('error').textContent }));
   } catch { /* the page is gone */ }
 } finally {
+  const closing = Date.now();
   await browser.finish();
+  report.close_ms = Date.now() - closing;
 }
 console.log(JSON.stringify(report));
 process.exitCode = report.error ? 1 : 0;
