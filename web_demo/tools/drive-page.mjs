@@ -8,7 +8,8 @@
  * SCENARIO: {url, engine ("chromium", the default, or "firefox"), chromium, firefox (executables),
  * profile (a fresh user-data-dir; reuse it to reload from the service
  * worker's cache), device ("Pixel 7"), photos: [{path, masks?, screenshot?}], bench (runs),
- * bench_input (file for the model input), timeout_ms, stall_first_start (Chromium: the first worker hangs), layouts ([[width, height], ...] viewports at which
+ * bench_input (file for the model input), timeout_ms, settle_ms (wait after launch before opening the page),
+ * stall_first_start (Chromium: the first worker hangs), layouts ([[width, height], ...] viewports at which
  * the last result's layout is measured; layout_screenshots, a path prefix for a screenshot of each)}. For each photo: the page's state (done or
  * problem), its message, summary, verdict, timings and the longest the page's main thread took to
  * answer while the photo was analysed; with `masks`, the lesion and field-of-view masks at the
@@ -189,6 +190,7 @@ const report = { engine, requests: [], console: [], page_errors: [], photos: [] 
 const browser = await { chromium: launchChromium, firefox: launchFirefox, webkit: launchWebKit }[engine]();
 try {
   const started = Date.now();
+  if (scenario.settle_ms) await new Promise((resolve) => setTimeout(resolve, scenario.settle_ms));
   await browser.goto(scenario.url);
   await browser.waitFor(() => window.edgesegPage !== undefined, null);
   report.ready = await browser.evaluate(async () => {
