@@ -59,9 +59,7 @@ function watchLoading(step) {
 function restartStalled(step) {
   worker.terminate();
   if (starts >= STARTS) {
-    setState('fatal', '');
-    showError(`the model did not load: ${STARTS} tries stalled while ${step}; reload the page`);
-    readyResolve(null);
+    receive({ type: 'fatal', message: `the model did not load: ${STARTS} tries stalled while ${step}; reload the page` });
     return;
   }
   console.warn(`the model's loading stalled while ${step}; starting again (try ${starts + 1} of ${STARTS})`);
@@ -92,13 +90,14 @@ function ask(message, transfer = []) {
 }
 
 function receive(message) {
-  if (message.type === 'ready' || message.type === 'fatal') watchLoading(null);
   if (message.type === 'ready') {
+    watchLoading(null);
     model = { ...message, starts };
     describeModel(message);
     setState('ready', 'Ready: choose a photograph.');
     readyResolve(model);
   } else if (message.type === 'fatal') {
+    watchLoading(null);
     setState('fatal', '');
     showError(message.message);
     readyResolve(null);
