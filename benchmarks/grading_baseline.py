@@ -32,7 +32,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-LESIONS = ("MA", "HE", "EX", "SE")
+from edgeseg.lesions import LESIONS
+
 AREA_EPS = 1e-4
 COUNT_EPS = 1.0
 ISSUE_ROWS = [

@@ -25,6 +25,7 @@ from edgeseg.model_file import resolve_model_file
 from edgeseg.progress import progress_bar
 from edgeseg.data.idrid import read_idrid_segmentation
 from edgeseg.evaluate import evaluate_predictions
+from edgeseg.lesions import LESIONS
 from edgeseg.predict import PredictOptions, Predictor, predict_paths
 from edgeseg.report import markdown_table
 
@@ -47,7 +48,6 @@ PAPER_ROWS = {  # model name -> the paper's rows for it (None: not reported)
     "dual2net": [("Dual2Net HED (paper 000)", None, None, 0.8296, None), ("Dual2Net PSPNet (paper 000)", None, None, 0.7977, None),
                  ("Dual2Net DeepLabv3 (paper 000)", None, None, 0.7890, None)],
 }
-LESIONS = ("MA", "HE", "EX", "SE")
 
 
 def training_compute(weights: Path, card: dict) -> tuple[int | None, float | None]:
