@@ -183,6 +183,6 @@ def test_grading_eval_leaves_out_and_names_the_photographs_the_quality_gate_stop
     stopped = stems[0]
     (folder / f"{stopped}.json").write_text(json.dumps({"image": f"{stopped}.png", "gradable": False, "retake": ["blurred"]}))
     assert main(["eval", "--grading", str(folder), "--data", str(root), "--json", str(tmp_path / "s.json")]) == 0
-    assert f"1 photograph(s) ungradable by predict's image-quality gate" in capsys.readouterr().out
+    assert "1 photograph(s) ungradable by predict's image-quality gate" in capsys.readouterr().out
     scores = json.loads((tmp_path / "s.json").read_text())
     assert scores["ungradable"] == [stopped] and scores["all"]["images"] == len(stems) - 1
