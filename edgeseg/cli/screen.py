@@ -34,7 +34,7 @@ def run_screen(args: argparse.Namespace) -> int:
     from edgeseg.inference.model_info import read_info
     from edgeseg.predict.options import PredictOptions
     from edgeseg.screen.engines import run_in_process, run_on_ray
-    from edgeseg.screen.rows import base_columns, content_hash
+    from edgeseg.screen.rows import base_columns, content_hash, file_bytes
     from edgeseg.screen.sources import collect_photographs
     from edgeseg.screen.table import ScreenTable, arrow_schema, carried_types
 
@@ -52,7 +52,7 @@ def run_screen(args: argparse.Namespace) -> int:
     table = ScreenTable(options.out, arrow_schema(base_columns(info.lesions), carried_types(p.carried for p in photographs)))
     hashes, unhashed = table.done()
     if hashes or unhashed:  # only a table with rows needs the photographs' hashes
-        todo = [p for p in photographs if str(p.path) not in unhashed and content_hash(p.path) not in hashes]
+        todo = [p for p in photographs if str(p.path) not in unhashed and content_hash(file_bytes(p.path)) not in hashes]
     else:
         todo = photographs
     print(f"{len(photographs)} photographs; {len(photographs) - len(todo)} already in {options.out}; screening {len(todo)} "

@@ -39,12 +39,17 @@ def base_columns(lesions: tuple[str, ...]) -> dict[str, str]:
     return columns
 
 
-def content_hash(path: Path) -> str | None:
-    """The SHA-256 of a file's bytes (also of an empty or corrupt file); None when it cannot be read."""
+def file_bytes(path: Path) -> bytes | None:
+    """A file's bytes; None when it cannot be read (the decoder then names the problem)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return Path(path).read_bytes()
     except OSError:
         return None
+
+
+def content_hash(data: bytes | None) -> str | None:
+    """The SHA-256 of a file's bytes (also of an empty or corrupt file); None for a file not read."""
+    return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
 @dataclass
@@ -63,11 +68,8 @@ def load(photograph: Photograph) -> Loaded:
     read, is truncated or is not a fundus photograph gets its error in the row."""
     started = time.perf_counter()
     row = {"path": str(photograph.path), **photograph.carried}
-    try:
-        data = Path(photograph.path).read_bytes()  # read once: hashed, then decoded
-    except OSError:
-        data = None  # read_photograph names the problem
-    row["sha256"] = hashlib.sha256(data).hexdigest() if data is not None else None  # a bad file's row is found again by it
+    data = file_bytes(photograph.path)  # read once: hashed, then decoded
+    row["sha256"] = content_hash(data)  # a bad file's row is found again by it
     try:
         image, field_of_view = read_photograph(Path(photograph.path), data)
     except EdgesegError as exc:
