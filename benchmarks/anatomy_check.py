@@ -25,7 +25,6 @@ import numpy as np
 from edgeseg.embedded import default_model_path
 from edgeseg.fileio import atomic_write_bytes, atomic_write_json, read_image
 from edgeseg.inference.model_info import read_info
-from edgeseg.predict.predictor import Prediction
 from edgeseg.predict.verdict import square_field
 from edgeseg.screening.anatomy import field_width, locate_anatomy
 
@@ -49,8 +48,7 @@ def main() -> None:
         for image_path in sorted((args.idrid / SEGMENTATION / "1. Original Images" / folder).glob("*.jpg")):
             image = read_image(image_path)
             prepared = preprocessing.prepare(image)
-            empty = np.zeros((0, preprocessing.size, preprocessing.size), np.float32)
-            field = square_field(Prediction((), empty, prepared.geometry, preprocessing, prepared.field_of_view, {}, 0.0, prepared.square))
+            field = square_field(prepared.field_of_view, preprocessing, prepared.geometry)
             anatomy = locate_anatomy(prepared.square, field)
             disc_path = args.idrid / SEGMENTATION / "2. All Segmentation Groundtruths" / folder / "5. Optic Disc" / f"{image_path.stem}_OD.tif"
             disc = preprocessing.masks_to_square(read_disc(disc_path)[None].astype(np.uint8), prepared.geometry)[0] > 0

@@ -570,16 +570,14 @@ def write_findings(folder: Path) -> None:
         image = make_fundus((300, 400) if mirrored else (450, 600), seed=seed, lesion_counts={lesion: 0 for lesion in LESIONS}).image
         image = np.ascontiguousarray(image[40:265, ::-1]) if mirrored else image
         prepared = preprocessing.prepare(image)
-        empty = Prediction(LESIONS, np.zeros((len(LESIONS), SIZE, SIZE), np.float32), prepared.geometry, preprocessing,
-                           prepared.field_of_view, {}, 0.0, prepared.square)
-        anatomy = locate_anatomy(prepared.square, square_field(empty))
+        field = square_field(prepared.field_of_view, preprocessing, prepared.geometry)
+        anatomy = locate_anatomy(prepared.square, field)
         maps = findings_maps(anatomy, exudate_dd)
         prediction = Prediction(LESIONS, maps, prepared.geometry, preprocessing, prepared.field_of_view, {}, 0.0, prepared.square)
         findings = photograph_findings(prediction, THRESHOLDS)
         summary = summarise(prediction, THRESHOLDS, *lesion_masks(prediction, THRESHOLDS))["lesions"]
         write_png(folder / f"{name}.png", image)
         write_floats_gz(folder / f"{name}_maps_f32.bin.gz", maps)
-        field = square_field(prediction)
         cases.append({
             "name": name, "about": about, "image": f"{name}.png", "maps": f"{name}_maps_f32.bin.gz",
             "field_pixels": int(field.sum()), "field_rows": [int(v) for v in field.sum(axis=1)],

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgeseg.errors import EdgesegError
+from edgeseg.inference.fov import FieldOfView
 from edgeseg.inference.model_info import ModelInfo
+from edgeseg.inference.preprocessing import Preprocessing, SquareGeometry
 from edgeseg.outputs import DME_CLASSES, DME_OUTPUT, DR_CLASSES, DR_OUTPUT, GRADING_OUTPUTS, REFERABLE_OUTPUT
 from edgeseg.predict.predictor import Prediction
 from edgeseg.predict.summary import lesion_masks, summarise
@@ -74,11 +76,10 @@ def _nearest_index(destination: int, source: int) -> np.ndarray:
     return np.minimum(np.floor(np.arange(destination) * inverse).astype(np.int64), source - 1)
 
 
-def square_field(prediction: Prediction) -> np.ndarray:
+def square_field(field_of_view: FieldOfView, preprocessing: Preprocessing, geometry: SquareGeometry) -> np.ndarray:
     """The field of view on the model's square (bool): at each square pixel, the field-of-view
     mask (:meth:`FieldOfView.mask`) at the photograph pixel nearest its centre, looked up in the
     work copy's mask as that mask's nearest-neighbour resize would, without making it."""
-    field_of_view, preprocessing, geometry = prediction.field_of_view, prediction.preprocessing, prediction.geometry
     centres = np.arange(preprocessing.size, dtype=np.float64)
     xs = np.floor(preprocessing.point_to_image(centres, np.zeros_like(centres), geometry)[0] + 0.5).astype(np.int64)
     ys = np.floor(preprocessing.point_to_image(np.zeros_like(centres), centres, geometry)[1] + 0.5).astype(np.int64)
@@ -117,7 +118,7 @@ def read_prediction(prediction: Prediction, info: ModelInfo, gradable: bool = Tr
 def photograph_findings(prediction: Prediction, thresholds: dict[str, float]) -> Findings:
     """The anatomy-aware findings of one prediction (:mod:`edgeseg.screening.findings`) from the
     model's input square and its lesion maps."""
-    field = square_field(prediction)
+    field = square_field(prediction.field_of_view, prediction.preprocessing, prediction.geometry)
     return find_findings(prediction.square_maps, prediction.lesions, thresholds, field, locate_anatomy(prediction.square, field))
 
 
