@@ -330,9 +330,23 @@ def test_a_stalled_model_start_is_retried_in_a_fresh_worker(material: Material, 
     workers: the page ends a loading step that has not moved on in 30 s and starts again. Here
     the first worker hangs on purpose (Chromium); the page must be ready from its second start."""
     with serving(material.page) as (url, _):
-        report = drive({"engine": "chromium", "url": url, "profile": str(tmp_path / "profile"), "stall_first_start": True,
+        report = drive({"engine": "chromium", "url": url, "profile": str(tmp_path / "profile"), "stall_starts": 1,
                         "photos": [{"path": str(material.photograph)}]}, timeout=150)
     assert report.get("error") is None and report["ready"]["state"] == "ready", report.get("at_error") or report.get("ready")
     assert report["ready"]["starts"] == 2, report["ready"]
     assert any("stalled while a start the test made hang" in line for line in report["console"]), report["console"]
     assert report["photos"][0]["state"] == "done"
+
+
+@pytest.mark.slow
+def test_a_model_that_stalls_at_every_start_gets_a_one_line_error(material: Material, tmp_path: Path) -> None:
+    """After three stalled starts (30 s each) the page stops trying: the fatal state, one error
+    line that says what stalled and what to do, no photograph accepted."""
+    with serving(material.page) as (url, _):
+        report = drive({"engine": "chromium", "url": url, "profile": str(tmp_path / "profile"), "stall_starts": 3,
+                        "photos": []}, timeout=200)
+    assert report.get("error") is None and report["ready"]["state"] == "fatal", report.get("at_error") or report.get("ready")
+    assert report["ready"]["error"].strip() == ("the model did not load: 3 tries stalled while a start the test made hang; "
+                                                "reload the page"), report["ready"]
+    stalled = [line for line in report["console"] if "stalled while a start the test made hang" in line]
+    assert len(stalled) == 2, report["console"]  # the first two stalls start again; the third ends it

@@ -9,7 +9,7 @@
  * profile (a fresh user-data-dir; reuse it to reload from the service
  * worker's cache), device ("Pixel 7"), photos: [{path, masks?, screenshot?}], bench (runs),
  * bench_input (file for the model input), timeout_ms, settle_ms (wait after launch before opening the page),
- * stall_first_start (Chromium: the first worker hangs), layouts ([[width, height], ...] viewports at which
+ * stall_starts (Chromium: how many of the page's first workers hang), layouts ([[width, height], ...] viewports at which
  * the last result's layout is measured; layout_screenshots, a path prefix for a screenshot of each)}. For each photo: the page's state (done or
  * problem), its message, summary, verdict, timings and the longest the page's main thread took to
  * answer while the photo was analysed; with `masks`, the lesion and field-of-view masks at the
@@ -22,16 +22,16 @@ const timeout = scenario.timeout_ms ?? 120000;
 const engine = scenario.engine ?? 'chromium';
 
 /**
- * For `stall_first_start` (Chromium): the page's first worker is one that announces a watched
- * loading step and then never answers, as a runtime start that hangs does.
+ * For `stall_starts` (Chromium): the page's first `count` workers each announce a watched loading
+ * step and then never answer, as a runtime start that hangs does.
  */
-const STALL_FIRST_START = `(() => {
+const stallStarts = (count) => `(() => {
   const Real = window.Worker;
-  let stalled = false;
+  let stalled = 0;
   window.Worker = class extends Real {
     constructor(url, options) {
-      if (!stalled && String(url).endsWith('worker.js')) {
-        stalled = true;
+      if (stalled < ${count} && String(url).endsWith('worker.js')) {
+        stalled += 1;
         const hang = "postMessage({ type: 'loading', step: 'a start the test made hang', watched: true });";
         super(URL.createObjectURL(new Blob([hang], { type: 'text/javascript' })));
       } else super(url, options);
@@ -56,7 +56,7 @@ async function launchChromium() {
     args: flags,
     serviceWorkers: 'allow',
   });
-  if (scenario.stall_first_start) await context.addInitScript(STALL_FIRST_START);
+  if (scenario.stall_starts) await context.addInitScript(stallStarts(Number(scenario.stall_starts)));
   const page = context.pages()[0] ?? await context.newPage();
   context.on('request', (request) => report.requests.push(request.url()));
   context.on('requestfailed', (request) => report.console.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
