@@ -132,6 +132,16 @@ def test_serve_refuses_a_folder_without_a_page(tmp_path: Path, capsys: pytest.Ca
     assert "run `edgeseg web build" in capsys.readouterr().err
 
 
+def test_web_measure_names_a_missing_photograph_and_a_folder_without_a_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["web", "measure", str(tmp_path), "--photo", str(tmp_path / "missing.jpg")]) == 1
+    error = capsys.readouterr().err
+    assert error.strip().count("\n") == 0 and "missing.jpg: file not found" in error, error
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"not looked at before the page is")
+    assert main(["web", "measure", str(tmp_path), "--photo", str(photo)]) == 1
+    assert "no built page with a model here; run `edgeseg web build" in capsys.readouterr().err
+
+
 def test_web_demo_sources_and_lock_file_are_committed_together() -> None:
     """npm ci installs exactly the lock file's versions; a package.json without it would float."""
     package = json.loads((WEB_DEMO / "package.json").read_text())
