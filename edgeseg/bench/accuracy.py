@@ -97,24 +97,29 @@ def grades_photographs(info) -> bool:
     return set(GRADING_OUTPUTS) <= set(info.outputs) or getattr(info, "grader", None) is not None
 
 
-def _verdict(runner, image, field_of_view) -> tuple[int, int, float]:
-    """(DR grade, DME risk, referral probability) of one photograph as `edgeseg predict` gives them."""
+def _verdict(runner, image, field_of_view) -> tuple[int, int, float] | None:
+    """(DR grade, DME risk, referral probability) of one photograph as `edgeseg predict` gives them;
+    None for a photograph the model's image-quality gate stops (predict gives it no verdict)."""
     from edgeseg.predict.predictor import Predictor
     from edgeseg.predict.verdict import read_prediction
 
     info = runner.info
+    predictor = Predictor.around(runner)
+    if predictor.quality(image, field_of_view)[1]:
+        return None
     if set(GRADING_OUTPUTS) <= set(info.outputs):  # a model that grades: its grades are its outputs
         outputs = runner(info.preprocessing.prepare(image, field_of_view).square)
         return int(outputs[DR_OUTPUT].argmax()), int(outputs[DME_OUTPUT].argmax()), float(outputs[REFERABLE_OUTPUT].ravel()[0])
-    verdict = read_prediction(Predictor.around(runner).predict(image, field_of_view), info).verdict
+    verdict = read_prediction(predictor.predict(image, field_of_view), info).verdict
     return verdict["dr_grade"], verdict["dme_risk"], verdict["referable_prob"]
 
 
 def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tuple[int, int]], leaky: set[str],
                   progress=None) -> dict[str, dict]:
     """Grading scores of every runnable subject that gives a verdict (:func:`grades_photographs`),
-    on the graded ``samples``: DR, DME and joint accuracy, kappa, referable ROC AUC (and the same
-    on the leak-free photographs, without the stems in ``leaky``)."""
+    on the graded ``samples`` its image-quality gate lets through (``ungradable`` lists the others,
+    as `edgeseg eval --grading` leaves them out): DR, DME and joint accuracy, kappa, referable ROC
+    AUC (and the same on the leak-free photographs, without the stems in ``leaky``)."""
     from edgeseg.metrics.grading import screening_scores
 
     graders = {}
@@ -126,7 +131,7 @@ def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tupl
                 continue
     if not graders or not samples:
         return {}
-    predictions: dict[str, list[tuple[int, int, float]]] = {label: [] for label in graders}
+    predictions: dict[str, list[tuple[int, int, float] | None]] = {label: [] for label in graders}
     iterator = progress(samples, len(samples)) if progress else samples
     for sample in iterator:
         image = sample.load_image()
@@ -134,11 +139,14 @@ def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tupl
         for label, runner in graders.items():
             predictions[label].append(_verdict(runner, image, field_of_view))
     results = {}
+    truth = [grades[sample.stem] for sample in samples]
     for label, rows in predictions.items():
-        truth = [grades[sample.stem] for sample in samples]
-        keep = [i for i, sample in enumerate(samples) if sample.stem not in leaky]
-        scored = {}
-        for name, index in (("all", range(len(samples))), ("leak_free", keep)):
+        gradable = [i for i, row in enumerate(rows) if row is not None]
+        keep = [i for i in gradable if samples[i].stem not in leaky]
+        scored = {"ungradable": [sample.stem for sample, row in zip(samples, rows) if row is None]}
+        for name, index in (("all", gradable), ("leak_free", keep)):
+            if not index:  # every photograph stopped by the gate: nothing to score
+                continue
             scored[name] = screening_scores([truth[i][0] for i in index], [rows[i][0] for i in index], [truth[i][1] for i in index],
                                             [rows[i][1] for i in index], [rows[i][2] for i in index])
         results[label] = scored

@@ -72,14 +72,7 @@ def markdown(results: dict) -> str:
                                    ", ".join(f"{lesion} {gap:+.3f}" for lesion, gap in p["aupr_gap"].items()) or "-"]
                                   for p in results["student_vs_full"]]),
                   ""]
-    graded = [row for row in rows if row.get("grading")]
-    if graded:
-        lines += ["## Grading", "", f"On {results.get('grading_data', '')}: all photographs / the leak-free ones.", "",
-                  markdown_table(["model", "DR acc", "DME acc", "joint acc", "DR kappa", "referable AUC", "sens. at 90 % spec."],
-                                 [[row["label"], *(f"{row['grading']['all'][key]:.3f} / {row['grading']['leak_free'][key]:.3f}"
-                                                   for key in ("dr_accuracy", "dme_accuracy", "joint_accuracy", "dr_kappa", "referable_auc",
-                                                               "sensitivity_at_90_specificity"))] for row in graded]),
-                  ""]
+    lines += grading_lines(results)
     if results["scaling"]:
         lines += ["## Cost against input size", "",
                   markdown_table(["size", "GMACs", "median ms", "peak RSS MB"],
@@ -87,3 +80,20 @@ def markdown(results: dict) -> str:
                   ""]
     lines += ["Plots: `latency_vs_aupr.png`, `memory.png`, `latency_vs_size.png`, `pr_curves.png`.", ""]
     return "\n".join(lines)
+
+
+def grading_lines(results: dict) -> list[str]:
+    """The grading section: per model, how many photographs its gate stopped and the screening
+    scores on the rest (all / leak-free)."""
+    from edgeseg.report import markdown_table
+
+    graded = [row for row in results["rows"] if row.get("grading")]
+    if not graded:
+        return []
+    header = ["model", "ungradable", "DR acc", "DME acc", "joint acc", "DR kappa", "referable AUC", "sens. at 90 % spec."]
+    keys = ("dr_accuracy", "dme_accuracy", "joint_accuracy", "dr_kappa", "referable_auc", "sensitivity_at_90_specificity")
+    table = [[row["label"], len(row["grading"].get("ungradable", ())),
+              *(" / ".join(_fmt(row["grading"].get(part, {}).get(key), 3) for part in ("all", "leak_free")) for key in keys)]
+             for row in graded]
+    return ["## Grading", "", f"On {results.get('grading_data', '')}: the photographs each model's image-quality gate lets "
+            "through (as `edgeseg predict` gives verdicts) / the leak-free ones among them.", "", markdown_table(header, table), ""]

@@ -215,3 +215,32 @@ def test_the_bench_grades_a_model_carrying_a_grader_as_predict_does(tiny_model_f
         summary = json.loads((out / f"{sample.image.stem}.json").read_text())
         dr, dme, probability = _verdict(runner, image, FieldOfView.find(image))
         assert (dr, dme) == (summary["dr_grade"], summary["dme_risk"]) and probability == pytest.approx(summary["referable_prob"])
+
+
+def test_the_bench_grades_only_what_the_models_quality_gate_lets_through(tiny_model_file, tmp_path):
+    """`edgeseg predict` gives no verdict to a photograph the card's image-quality gate stops, so
+    the bench neither scores one: it lists it as ungradable, as `edgeseg eval --grading` does."""
+    from edgeseg.bench.accuracy import score_grading
+    from edgeseg.bench.report import grading_lines
+    from edgeseg.bench.subjects import subject
+    from edgeseg.checkpoint import load_model, save_model
+    from edgeseg.data.datasets import open_split
+    from edgeseg.data.quality import measure_quality
+    from edgeseg.data.synthetic import write_synthetic_dataset
+    from edgeseg.screening.grader import FEATURES
+
+    head = lambda classes: {"coef": [[0.0] * len(FEATURES)] * classes, "intercept": [0.1 * k for k in range(classes)]}  # noqa: E731
+    grader = {"features": list(FEATURES), "dr": head(5), "dme": {"presence": head(1), "near_dd": 1.0, "min_area": 0.0},
+              "referable": head(1), "referable_threshold": 0.5}
+    data = write_synthetic_dataset(tmp_path / "data", n_train=1, n_test=1, size=96, seed=5, n_grading=4)
+    samples = open_split(data, "grading/test")
+    brightness = {sample.stem: measure_quality(sample.load_image()).brightness for sample in samples}
+    bound = sorted(brightness.values())[2]  # the two darker photographs fall below it
+    model, card = load_model(tiny_model_file)
+    gated = subject(save_model(tmp_path / "gated.safetensors", model,
+                               {**card, "grader": grader, "quality_gate": {"brightness": {"min": bound}}}))
+    scores = score_grading([gated], samples, {sample.stem: (2, 1) for sample in samples}, set())[gated.label]
+    assert sorted(scores["ungradable"]) == sorted(stem for stem, value in brightness.items() if value < bound)
+    assert len(scores["ungradable"]) == 2 and scores["all"]["images"] == 2
+    table = "\n".join(grading_lines({"grading_data": "4 photographs", "rows": [{"label": gated.label, "grading": scores}]}))
+    assert f"| {gated.label} | 2 | " in table, table
