@@ -85,8 +85,10 @@ class TrainOptions:
     optimizer: str | None = option(choices=("adam", "sgd"), help="replace every stage's optimizer (learning rates kept unless --lr): "
                                    "adam trains unnormalised networks such as VGG-16 from scratch where the papers' SGD assumed "
                                    "ImageNet weights")
-    schedule: str | None = option(choices=("constant", "poly"), help="replace every stage's learning-rate schedule: poly decays to 0 "
-                                  "over the stage (fine-tuning from --init), constant keeps the rate")
+    schedule: str | None = option(choices=("constant", "poly", "stretched"), help="replace every stage's learning-rate schedule: "
+                                  "poly decays to 0 over the stage (fine-tuning from --init), constant keeps the rate, stretched "
+                                  "keeps the recipe's step schedule at the same fractions of an --epochs run (U²-XS-Net's x0.75 "
+                                  "from epoch 115 of 400, every 15, becomes from 460 of 1600, every 60)")
     ema: float | None = option(metavar="DECAY", help="validate and save a moving average of the weights, moved by (1 - DECAY) after "
                                "every optimizer step (e.g. 0.998: about the last 500 steps); damps swings between validations "
                                "(with --resume: from now on)")
@@ -163,7 +165,11 @@ def resolve_recipe(options: TrainOptions) -> Recipe:
         updates["stages"] = tuple(
             dataclasses.replace(stage, optimizer=dataclasses.replace(stage.optimizer, name=options.optimizer)) for stage in stages
         )
-    if options.schedule is not None:  # every stage decays (poly) or keeps (constant) its rate over its own epochs
+    if options.schedule == "stretched":  # each stage's step schedule scaled with the stage's length
+        stages, written = updates.get("stages", recipe.stages), get_recipe(options.recipe).stages
+        updates["stages"] = tuple(dataclasses.replace(stage, schedule=stage.schedule.stretched(stage.epochs / before.epochs))
+                                  for stage, before in zip(stages, written))
+    elif options.schedule is not None:  # every stage decays (poly) or keeps (constant) its rate over its own epochs
         stages = updates.get("stages", recipe.stages)
         updates["stages"] = tuple(dataclasses.replace(stage, schedule=Schedule(options.schedule)) for stage in stages)
     if options.teachers:  # distillation recipes take their teachers from the options

@@ -6,7 +6,7 @@ needs no scheduler state to continue on the same curve.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,13 @@ class Schedule:
     start: int = 115
     every: int = 15
     factor: float = 0.75
+
+    def stretched(self, scale: float) -> "Schedule":
+        """A step schedule whose start and step are ``scale`` times as many epochs (a run ``scale``
+        times as long decays at the same fractions of it); other kinds are relative already."""
+        if self.kind != "step":
+            return self
+        return replace(self, start=round(self.start * scale), every=max(1, round(self.every * scale)))
 
     def factor_at(self, epoch: int, iteration: int, iterations_per_epoch: int, epochs: int) -> float:
         """Multiplier of the base learning rate at a position (epoch and iteration from 0)."""

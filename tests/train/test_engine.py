@@ -203,6 +203,18 @@ def test_schedule_override_decays_every_stage_over_its_own_epochs():
     assert schedule.factor_at(59, 11, 12, 60) < 0.01
 
 
+def test_a_stretched_schedule_decays_at_the_same_fractions_of_a_longer_run():
+    from edgeseg.train.options import resolve_recipe
+
+    written = resolve_recipe(TrainOptions(recipe="u2xs-mt", data=".", out=".")).stages[0].schedule
+    assert resolve_recipe(TrainOptions(recipe="u2xs-mt", data=".", out=".", epochs=400, schedule="stretched")).stages[0].schedule == written
+    schedule = resolve_recipe(TrainOptions(recipe="u2xs-mt", data=".", out=".", epochs=1600, schedule="stretched")).stages[0].schedule
+    assert (schedule.kind, schedule.start, schedule.every, schedule.factor) == ("step", 460, 60, 0.75)
+    assert schedule.factor_at(459, 0, 12, 1600) == 1.0 and schedule.factor_at(460, 0, 12, 1600) == 0.75
+    assert schedule.factor_at(1599, 0, 12, 1600) == pytest.approx(written.factor_at(399, 0, 12, 400))
+    assert resolve_recipe(TrainOptions(recipe="u2xs-mt", data=".", out=".", epochs=1600)).stages[0].schedule == written  # not unless asked
+
+
 def test_resume_overrides_are_kept_for_later_resumes(synthetic_root, tmp_path):
     run = tmp_path / "run"
     train(_options(synthetic_root, run, epochs=1))
