@@ -23,13 +23,13 @@ def _run_folder(folder: Path, seconds: list[float], means: dict[int, float]) -> 
 
 
 def test_hours_come_from_the_idle_epoch_time_and_the_table_names_best_and_last(tmp_path):
-    # 8 epochs of 60 s on an idle machine, 4 of 600 s beside a session's measurements
-    run = _run_folder(tmp_path / "run", [60.0] * 8 + [600.0] * 4, {4: 0.5, 8: 0.6, 12: 0.55})
+    # 6 epochs of 60 s on an idle machine, 6 of 600 s beside a session's measurements (median 330 s)
+    run = _run_folder(tmp_path / "run", [60.0] * 6 + [600.0] * 6, {4: 0.5, 8: 0.6, 12: 0.55})
     done = subprocess.run([sys.executable, str(SCRIPT), str(run), "--label", "whole", "--plot", str(tmp_path / "c.png")],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith("whole"))
-    assert row.split()[1:5] == ["12", "60.0", "0.20", "0.80"], row  # 12 x 60 s idle; 8 x 60 + 4 x 600 logged
+    assert row.split()[1:5] == ["12", "60.0", "0.20", "1.10"], row  # 12 x 60 s idle; 6 x 60 + 6 x 600 logged
     assert "0.600 (epoch 8)" in row and "0.550 (epoch 12)" in row, row
     assert (tmp_path / "c.png").stat().st_size > 0
 
