@@ -10,8 +10,8 @@ script runs each file natively and under QEMU's user-mode emulation of an AVX2-o
 and prints how far the two outputs are apart.
 
     apt-get install qemu-user
-    python benchmarks/int8_cpu_kernels.py exports/u2xs_mt/u2xs_mt_fp32.onnx exports/u2xs_mt/u2xs_mt_int8.onnx \
-        --input exports/u2xs_mt/u2xs_mt_fp32.onnx.golden
+    python benchmarks/int8_cpu_kernels.py build/exports/u2xs_mt/u2xs_mt_fp32.onnx build/exports/u2xs_mt/u2xs_mt_int8.onnx \
+        --input build/exports/u2xs_mt/u2xs_mt_fp32.onnx.golden
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from edgeseg.outputs import LESION_OUTPUT
+
 EMULATED_CPU = "EPYC-Rome"  # AMD Zen 2: AVX2, no AVX-512, no VNNI
 
 
@@ -38,7 +40,7 @@ def run(path: str, golden: Path) -> np.ndarray:
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    return session.run(["lesion_probs"], {session.get_inputs()[0].name: x})[0][0]
+    return session.run([LESION_OUTPUT], {session.get_inputs()[0].name: x})[0][0]
 
 
 def emulated(path: str, golden: Path) -> np.ndarray:

@@ -3,7 +3,7 @@ default's real exports against its PyTorch model, beside deliberately broken ver
 (channels flipped, input scaled to 0-1, constant output), on the images `edgeseg export`
 verifies on: IDRiD validation images with ``--data``, else synthetic ones chosen as it chooses.
 
-    python benchmarks/parity_bounds.py --exports exports/u2xs_mt [--data data/idrid1440] [--images 8]
+    python benchmarks/parity_bounds.py --exports build/exports/u2xs_mt [--data data/idrid1440] [--images 8]
 
 Prints one Markdown row per file or break: mean and largest |diff|, the smallest mask Dice over
 the judged lesions, the largest judged AUPR drop, and the verdict at the file's precision (the
@@ -24,6 +24,7 @@ from edgeseg.inference.model_info import info_from_card
 from edgeseg.inference.parity import Parity, compare
 from edgeseg.inference.runners import TorchRunner, open_runner
 from edgeseg.inference.torch_module import PixelsToProbabilities
+from edgeseg.outputs import LESION_OUTPUT
 from edgeseg.report import markdown_table
 from edgeseg.inference.port_mistakes import BREAKS, Broken
 
@@ -51,7 +52,7 @@ def main() -> None:
     reference = TorchRunner.from_module(module, info)
     images = fundus_squares(card, info.preprocessing, "verification", args.images, args.data, reference=reference)
     print(f"Verification images: {images.source}\n")
-    expected = [item["lesion_probs"] for item in reference_outputs(reference, images.squares)]
+    expected = [item[LESION_OUTPUT] for item in reference_outputs(reference, images.squares)]
     masks = [item.masks for item in images.squares]
     rows = []
     for file in sorted(args.exports.iterdir()) if args.exports else []:

@@ -84,7 +84,8 @@ from edgeseg.fileio import encode_image
 from edgeseg.inference.model_info import info_from_metadata
 from edgeseg.inference.preprocessing import Preprocessing
 from edgeseg.inference.runners import output_to_maps, square_to_input
-from edgeseg.outputs import DME_CLASSES, DR_CLASSES, GRADING_OUTPUTS, LESION_OUTPUT, REFERABLE_DME, REFERABLE_DR
+from edgeseg.outputs import (DME_CLASSES, DME_OUTPUT, DR_CLASSES, DR_OUTPUT, GRADING_OUTPUTS, LESION_OUTPUT, REFERABLE_DME,
+                             REFERABLE_DR, REFERABLE_OUTPUT)
 from edgeseg.predict.verdict import NON_FINITE, screening_verdict, verdict_lines
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[1] / "export" / "golden"
@@ -340,8 +341,8 @@ def json_values(data):
 
 def verdict_case(name: str, file: str, info, dr: list[float], dme: list[float], referable: float) -> dict:
     """One case: the float32 grading outputs as a runner returns them, Python's verdict and lines."""
-    outputs = {"dr_probs": np.asarray([dr], np.float32), "dme_probs": np.asarray([dme], np.float32),
-               "referable_prob": np.asarray([[referable]], np.float32)}
+    outputs = {DR_OUTPUT: np.asarray([dr], np.float32), DME_OUTPUT: np.asarray([dme], np.float32),
+               REFERABLE_OUTPUT: np.asarray([[referable]], np.float32)}
     case = {"name": name, "metadata": file,
             "outputs": {key: [json_number(float(v)) for v in np.ravel(value)] for key, value in outputs.items()}}
     try:

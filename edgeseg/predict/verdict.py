@@ -58,7 +58,7 @@ def screening_verdict(outputs: dict[str, np.ndarray], info: ModelInfo, findings:
         "dr_grade": int(np.argmax(dr)), "dr_name": DR_CLASSES[int(np.argmax(dr))],
         "dme_risk": int(np.argmax(dme)), "dme_name": DME_CLASSES[int(np.argmax(dme))],
         "referable_prob": probability, "referable_threshold": threshold, "refer": probability >= threshold,
-        "dr_probs": [round(float(p), 6) for p in dr], "dme_probs": [round(float(p), 6) for p in dme],
+        DR_OUTPUT: [round(float(p), 6) for p in dr], DME_OUTPUT: [round(float(p), 6) for p in dme],
         "source": source,
     }
 

@@ -5,6 +5,7 @@
  * (the model or runtime could not load).
  */
 import { analysePhotograph, modelSpec, PhotographProblem, truncationProblem } from './analysis.js';
+import { GRADING_OUTPUTS } from './fundus/grading.js';
 import { RgbImage } from './fundus/rgb-image.js';
 
 /** Photographs above this many pixels get a message instead of an analysis (memory on phones). */
@@ -73,7 +74,7 @@ async function init() {
       model: metadata.model,
       precision: metadata.precision,
       size: spec.preprocessing.size,
-      graded: engine.outputNames.some((name) => ['dr_probs', 'dme_probs', 'referable_prob'].includes(name)),
+      graded: engine.outputNames.some((name) => GRADING_OUTPUTS.includes(name)),
     },
   });
 }

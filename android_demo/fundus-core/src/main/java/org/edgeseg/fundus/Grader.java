@@ -126,9 +126,9 @@ public final class Grader {
             dme = softmax(logits(dmeHead, x));
         }
         Map<String, double[]> graded = new LinkedHashMap<>();
-        graded.put("dr_probs", softmax(logits((Map<?, ?>) data.get("dr"), x)));
-        graded.put("dme_probs", dme);
-        graded.put("referable_prob", new double[] {sigmoid(logits((Map<?, ?>) data.get("referable"), x)[0])});
+        graded.put(ModelOutput.DR_PROBS, softmax(logits((Map<?, ?>) data.get("dr"), x)));
+        graded.put(ModelOutput.DME_PROBS, dme);
+        graded.put(ModelOutput.REFERABLE_PROB, new double[] {sigmoid(logits((Map<?, ?>) data.get("referable"), x)[0])});
         return graded;
     }
 }
