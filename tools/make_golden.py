@@ -64,9 +64,9 @@ without the goldens being regenerated.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -647,4 +647,6 @@ def main(folder: Path = DEFAULT_FOLDER) -> Path:
 
 
 if __name__ == "__main__":
-    print(main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_FOLDER))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER, help=f"where to write them (default: {DEFAULT_FOLDER})")
+    print(main(parser.parse_args().folder))
