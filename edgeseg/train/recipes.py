@@ -67,7 +67,8 @@ class Recipe:
         """This recipe shortened or lengthened to ``epochs`` in total, stages kept in proportion
         (each at least one epoch). Step schedules keep the paper's absolute epochs: U²-XS-Net's
         decay starts at epoch 115 whatever the length, so a shorter run keeps its initial rate
-        (measured: decaying early, at 29 % of a 100-epoch run, stalls the smallest lesions)."""
+        (measured: decaying early, at 29 % of a 100-epoch run, stalls the smallest lesions);
+        ``--schedule stretched`` scales them with the run instead (a longer run at equal cost)."""
         if epochs < 1:
             raise EdgesegError("--epochs must be at least 1")
         total = self.epochs
