@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from edgeseg.data.quality import QualityMeasures, measure_quality
 from edgeseg.inference.fov import FieldOfView
 from edgeseg.inference.maps import quantize_probabilities
 from edgeseg.inference.parity import Parity, ParityAccumulator
@@ -97,20 +98,20 @@ def grades_photographs(info) -> bool:
     return set(GRADING_OUTPUTS) <= set(info.outputs) or getattr(info, "grader", None) is not None
 
 
-def _verdict(runner, image, field_of_view) -> tuple[int, int, float] | None:
+def _verdict(runner, image, field_of_view, measures: QualityMeasures) -> tuple[int, int, float] | None:
     """(DR grade, DME risk, referral probability) of one photograph as `edgeseg predict` gives them;
-    None for a photograph the model's image-quality gate stops (predict gives it no verdict)."""
+    None for a photograph whose ``measures`` the model's image-quality gate stops (predict gives it
+    no verdict)."""
     from edgeseg.predict.predictor import Predictor
     from edgeseg.predict.verdict import read_prediction
 
     info = runner.info
-    predictor = Predictor.around(runner)
-    if predictor.quality(image, field_of_view)[1]:
+    if info.quality_gate and info.quality_gate.reasons(measures):
         return None
     if set(GRADING_OUTPUTS) <= set(info.outputs):  # a model that grades: its grades are its outputs
         outputs = runner(info.preprocessing.prepare(image, field_of_view).square)
         return int(outputs[DR_OUTPUT].argmax()), int(outputs[DME_OUTPUT].argmax()), float(outputs[REFERABLE_OUTPUT].ravel()[0])
-    verdict = read_prediction(predictor.predict(image, field_of_view), info).verdict
+    verdict = read_prediction(Predictor.around(runner).predict(image, field_of_view), info).verdict
     return verdict["dr_grade"], verdict["dme_risk"], verdict["referable_prob"]
 
 
@@ -136,8 +137,9 @@ def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tupl
     for sample in iterator:
         image = sample.load_image()
         field_of_view = FieldOfView.find(image)
+        measures = measure_quality(image, field_of_view)  # of the photograph: each model's gate reads them
         for label, runner in graders.items():
-            predictions[label].append(_verdict(runner, image, field_of_view))
+            predictions[label].append(_verdict(runner, image, field_of_view, measures))
     results = {}
     truth = [grades[sample.stem] for sample in samples]
     for label, rows in predictions.items():

@@ -190,6 +190,7 @@ def test_the_bench_grades_a_model_carrying_a_grader_as_predict_does(tiny_model_f
     from edgeseg.bench.subjects import subject
     from edgeseg.checkpoint import load_model, save_model
     from edgeseg.data.datasets import open_split
+    from edgeseg.data.quality import measure_quality
     from edgeseg.inference.fov import FieldOfView
     from edgeseg.data.synthetic import write_synthetic_dataset
     from edgeseg.screening.grader import FEATURES
@@ -213,7 +214,8 @@ def test_the_bench_grades_a_model_carrying_a_grader_as_predict_does(tiny_model_f
     for sample in samples:
         image = sample.load_image()
         summary = json.loads((out / f"{sample.image.stem}.json").read_text())
-        dr, dme, probability = _verdict(runner, image, FieldOfView.find(image))
+        field_of_view = FieldOfView.find(image)
+        dr, dme, probability = _verdict(runner, image, field_of_view, measure_quality(image, field_of_view))
         assert (dr, dme) == (summary["dr_grade"], summary["dme_risk"]) and probability == pytest.approx(summary["referable_prob"])
 
 
