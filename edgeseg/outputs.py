@@ -34,3 +34,18 @@ def output_names(task: str) -> tuple[str, ...]:
 def referable(dr, dme) -> np.ndarray:
     """Boolean referable DR per photograph (:data:`REFERABLE_DEFINITION`), from DR grades and DME risks."""
     return (np.asarray(dr) >= REFERABLE_DR) | (np.asarray(dme) == REFERABLE_DME)
+
+
+def advises_referral(dr_grade: int, dme_risk: int, probability: float, threshold: float) -> bool:
+    """The referral advice of one verdict: refer when the referral probability is at least the
+    threshold, or when the verdict's own grades are referable (:data:`REFERABLE_DEFINITION`), so
+    that the advice never contradicts the grades printed beside it ("DR grade 2 (moderate NPDR)
+    ... no referral" would). The grades can only add referrals: sensitivity never falls below the
+    probability's alone (edgeseg issue #28)."""
+    return bool(probability >= threshold) or bool(referable(dr_grade, dme_risk))
+
+
+def referred_by_grades_only(dr_grade: int, dme_risk: int, probability: float, threshold: float) -> bool:
+    """Whether the grades alone make the referral (the probability is below the threshold): the
+    advice then says why."""
+    return not probability >= threshold and bool(referable(dr_grade, dme_risk))

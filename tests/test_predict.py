@@ -194,6 +194,25 @@ def test_nan_grades_are_an_error_not_a_verdict(tmp_path, broken):
         screening_verdict(outputs, info)
 
 
+@pytest.mark.parametrize("dr, dme, refer, by_grades", [
+    ([0.1, 0.2, 0.5, 0.1, 0.1], [0.9, 0.05, 0.05], True, True),  # moderate NPDR
+    ([0.6, 0.3, 0.05, 0.03, 0.02], [0.1, 0.2, 0.7], True, True),  # exudates near the macula
+    ([0.1, 0.6, 0.2, 0.05, 0.05], [0.1, 0.7, 0.2], False, False),  # mild NPDR, exudates away: not referable
+])
+def test_referable_grades_refer_below_the_threshold(tmp_path, dr, dme, refer, by_grades):
+    """The advice never contradicts the grades beside it: referable grades refer whatever the
+    referral probability, and the advice says so (edgeseg.outputs.advises_referral)."""
+    import types
+
+    from edgeseg.predict.verdict import screening_verdict, verdict_lines
+
+    info = types.SimpleNamespace(path=tmp_path / "graded.onnx", card={"grading": {"referable_threshold": 0.5}})
+    verdict = screening_verdict({"dr_probs": np.array([dr]), "dme_probs": np.array([dme]), "referable_prob": np.array([[0.1]])}, info)
+    assert (verdict["refer"], verdict["refer_by_grades"]) == (refer, by_grades)
+    assert verdict_lines(verdict)[1] == ("referral probability 0.10: refer (the grades are referable)" if refer
+                                         else "referral probability 0.10: no referral")
+
+
 @pytest.fixture()
 def gated_model(tiny_run, photo, tmp_path):
     """The tiny run's model with a quality gate in its card whose sharpness bound lies between the

@@ -1,5 +1,6 @@
 """The screening verdict of one photograph: DR grade, DME risk, the referral probability and the
-advice at the model card's referral threshold, and the findings that explain it.
+advice (refer at the model card's referral threshold, or when the grades themselves are
+referable: :func:`edgeseg.outputs.advises_referral`), and the findings that explain it.
 
 Two sources, one verdict: a model that grades (the graded student) gives its grades as outputs;
 a lesion model whose card carries a grader on the findings (the embedded default,
@@ -17,7 +18,8 @@ from edgeseg.errors import EdgesegError
 from edgeseg.inference.fov import FieldOfView
 from edgeseg.inference.model_info import ModelInfo
 from edgeseg.inference.preprocessing import Preprocessing, SquareGeometry
-from edgeseg.outputs import DME_CLASSES, DME_OUTPUT, DR_CLASSES, DR_OUTPUT, GRADING_OUTPUTS, REFERABLE_OUTPUT
+from edgeseg.outputs import (DME_CLASSES, DME_OUTPUT, DR_CLASSES, DR_OUTPUT, GRADING_OUTPUTS, REFERABLE_OUTPUT, advises_referral,
+                             referred_by_grades_only)
 from edgeseg.predict.predictor import Prediction
 from edgeseg.predict.summary import lesion_masks, summarise
 from edgeseg.screening.anatomy import locate_anatomy
@@ -54,10 +56,13 @@ def screening_verdict(outputs: dict[str, np.ndarray], info: ModelInfo, findings:
     dr, dme, probability, threshold, source = grades
     if not (np.isfinite(dr).all() and np.isfinite(dme).all() and np.isfinite(probability)):
         raise EdgesegError(f"{info.path}: {NON_FINITE}; check the file with `edgeseg export --inspect {info.path}` or export it again")
+    dr_grade, dme_risk = int(np.argmax(dr)), int(np.argmax(dme))
     return {
-        "dr_grade": int(np.argmax(dr)), "dr_name": DR_CLASSES[int(np.argmax(dr))],
-        "dme_risk": int(np.argmax(dme)), "dme_name": DME_CLASSES[int(np.argmax(dme))],
-        "referable_prob": probability, "referable_threshold": threshold, "refer": probability >= threshold,
+        "dr_grade": dr_grade, "dr_name": DR_CLASSES[dr_grade],
+        "dme_risk": dme_risk, "dme_name": DME_CLASSES[dme_risk],
+        "referable_prob": probability, "referable_threshold": threshold,
+        "refer": advises_referral(dr_grade, dme_risk, probability, threshold),
+        "refer_by_grades": referred_by_grades_only(dr_grade, dme_risk, probability, threshold),
         DR_OUTPUT: [round(float(p), 6) for p in dr], DME_OUTPUT: [round(float(p), 6) for p in dme],
         "source": source,
     }
@@ -65,7 +70,7 @@ def screening_verdict(outputs: dict[str, np.ndarray], info: ModelInfo, findings:
 
 def verdict_lines(verdict: dict) -> list[str]:
     """Two short lines for the overlay's legend and the terminal."""
-    advice = "refer" if verdict["refer"] else "no referral"
+    advice = "refer (the grades are referable)" if verdict["refer_by_grades"] else "refer" if verdict["refer"] else "no referral"
     return [f"DR grade {verdict['dr_grade']} ({verdict['dr_name']}), DME risk {verdict['dme_risk']}",
             f"referral probability {verdict['referable_prob']:.2f}: {advice}"]
 

@@ -77,7 +77,8 @@ test('the verdict appears only with a grading head, with class names from the me
   const named = gradingVerdict({ outputs: [{ name: 'dr_probs', classes: ['0', '1', '2', '3', '4'] }],
     grading: { referable_threshold: 0.9 } }, outputs);
   assert.equal(named.dr.label, '2');
-  assert.equal(named.referable.referable, false);
+  // Below the metadata's threshold, the moderate NPDR grade still refers (edgeseg/outputs.py, advises_referral).
+  assert.deepEqual([named.referable.referable, named.referable.byGrades], [true, true]);
   const keyed = gradingVerdict({ outputs: { dme_probs: { classes: [{ name: 'none' }, { name: 'far' }, { name: 'near' }] } } }, outputs);
   assert.equal(keyed.dme.label, 'far');
 });

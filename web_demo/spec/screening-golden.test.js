@@ -30,5 +30,6 @@ for (const golden of cases.verdicts) {
     assert.equal(verdict.dme.grade, expected.dme_risk, 'DME risk');
     assert.equal(verdict.referable.threshold, expected.referable_threshold, 'referral threshold');
     assert.equal(verdict.referable.referable, expected.refer, `refer at probability ${verdict.referable.probability}`);
+    assert.equal(verdict.referable.byGrades, expected.refer_by_grades, 'referred by the grades alone');
   });
 }

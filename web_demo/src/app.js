@@ -264,8 +264,9 @@ function showVerdict(verdict, words) {
     ui.verdict.appendChild(p);
   };
   if (verdict?.referable) {
-    const { referable, probability } = verdict.referable;
-    line(`${referable ? 'Refer' : 'No referable retinopathy'} (probability of referable disease ${(probability * 100).toFixed(0)} %)`, referable ? 'referable' : 'not-referable');
+    const { referable, probability, byGrades } = verdict.referable;
+    const why = byGrades ? '; the grades are referable' : '';
+    line(`${referable ? 'Refer' : 'No referable retinopathy'} (probability of referable disease ${(probability * 100).toFixed(0)} %${why})`, referable ? 'referable' : 'not-referable');
   }
   if (verdict?.dr) line(`Diabetic retinopathy: grade ${verdict.dr.grade}, ${verdict.dr.label} (${(verdict.dr.probability * 100).toFixed(0)} %)`);
   if (verdict?.dme) line(`Macular oedema: grade ${verdict.dme.grade}, ${verdict.dme.label} (${(verdict.dme.probability * 100).toFixed(0)} %)`);

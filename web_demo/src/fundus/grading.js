@@ -24,6 +24,11 @@ export const DEFAULT_CLASSES = {
 };
 /** The grading outputs in edgeseg's order (edgeseg/outputs.py, GRADING_OUTPUTS). */
 export const GRADING_OUTPUTS = ['dr_probs', 'dme_probs', 'referable_prob'];
+/**
+ * Referable grades (edgeseg/outputs.py, REFERABLE_DR and REFERABLE_DME): DR grade 2 (moderate NPDR)
+ * or worse, or DME risk 2; spec/contract.test.js holds them to it.
+ */
+export const REFERABLE_RULE = { dr_grade_at_least: 2, dme_risk_equal: 2 };
 /** The referral threshold of a model whose metadata names none (edgeseg/export/metadata.py). */
 export const DEFAULT_REFERABLE_THRESHOLD = 0.5;
 
@@ -53,7 +58,9 @@ function classProbabilities(metadata, name, values) {
 /**
  * The verdict from the model's outputs (a map of output name to Float32Array), or null when the
  * model has no grading head. Referable compares the probability, widened to a double, with the
- * metadata's grading.referable_threshold (the one chosen on validation), else 0.5.
+ * metadata's grading.referable_threshold (the one chosen on validation), else 0.5; the grades
+ * refer too when they are referable (REFERABLE_RULE), so that the advice never contradicts them
+ * (edgeseg/outputs.py, advises_referral); byGrades says when they alone refer.
  */
 export function gradingVerdict(metadata, outputs) {
   const present = gradingOutputs(Object.keys(outputs));
@@ -66,7 +73,10 @@ export function gradingVerdict(metadata, outputs) {
     // The model card's threshold, as edgeseg's Python (predict/verdict.py) and the Android library read it.
     const threshold = Number(metadata?.grading?.referable_threshold ?? DEFAULT_REFERABLE_THRESHOLD);
     const probability = outputs.referable_prob[0];
-    verdict.referable = { probability, threshold, referable: probability >= threshold };
+    const byProbability = probability >= threshold;
+    const gradesReferable = (verdict.dr?.grade ?? 0) >= REFERABLE_RULE.dr_grade_at_least
+      || verdict.dme?.grade === REFERABLE_RULE.dme_risk_equal;
+    verdict.referable = { probability, threshold, referable: byProbability || gradesReferable, byGrades: !byProbability && gradesReferable };
   }
   return verdict;
 }

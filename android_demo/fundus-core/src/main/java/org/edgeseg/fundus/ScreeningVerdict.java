@@ -9,7 +9,9 @@ import java.util.Map;
  * The screening verdict of a model that grades (the graded student), the port of
  * {@code screening_verdict} and {@code verdict_lines} in {@code edgeseg/predict/verdict.py}:
  * DR grade = argmax of {@code dr_probs}, DME risk = argmax of {@code dme_probs}, referral when
- * {@code referable_prob} is at least the referral threshold the model card chose on validation.
+ * {@code referable_prob} is at least the referral threshold the model card chose on validation,
+ * or when the grades themselves are referable ({@code advises_referral} in {@code edgeseg/outputs.py}),
+ * so that the advice never contradicts the grades beside it.
  *
  * <p>Exactly as Python decides: an argmax tie goes to the lowest class ({@code numpy.argmax}
  * takes the first maximum); NaN or infinite grades are an error, not a verdict (a NaN referral
@@ -25,6 +27,11 @@ public final class ScreeningVerdict {
     /** {@code DME_NAMES}: the DME risks 0 to 2. */
     public static final List<String> DME_NAMES = Collections.unmodifiableList(
             Arrays.asList("no DME risk", "exudates away from the macula", "exudates near the macula"));
+
+    /** {@code REFERABLE_DR} of {@code edgeseg/outputs.py}: DR grade 2 (moderate NPDR) or worse is referable. */
+    public static final int REFERABLE_DR_GRADE = 2;
+    /** {@code REFERABLE_DME} of {@code edgeseg/outputs.py}: DME risk 2 (exudates near the macula) is referable. */
+    public static final int REFERABLE_DME_RISK = 2;
 
     /** Python's {@code NON_FINITE}: the message of the error for NaN or infinite grades. */
     public static final String NON_FINITE = "the model gave NaN or infinite grades";
@@ -141,17 +148,26 @@ public final class ScreeningVerdict {
         return referableThreshold;
     }
 
-    /** Whether to refer: the probability is at least the threshold. */
+    /** Whether to refer: the probability is at least the threshold, or the grades are referable. */
     public boolean refer() {
-        return referableProbability >= referableThreshold;
+        return referableProbability >= referableThreshold || gradesReferable();
+    }
+
+    /** Whether the grades alone make the referral (the probability is below the threshold). */
+    public boolean referByGrades() {
+        return !(referableProbability >= referableThreshold) && gradesReferable();
+    }
+
+    private boolean gradesReferable() {
+        return drGrade >= REFERABLE_DR_GRADE || dmeRisk == REFERABLE_DME_RISK;
     }
 
     /**
      * Python's {@code verdict_lines}: "DR grade 2 (moderate NPDR), DME risk 1" and
-     * "referral probability 0.83: refer" (or "no referral").
+     * "referral probability 0.83: refer" (or "refer (the grades are referable)", or "no referral").
      */
     public List<String> lines() {
-        String advice = refer() ? "refer" : "no referral";
+        String advice = referByGrades() ? "refer (the grades are referable)" : refer() ? "refer" : "no referral";
         return Collections.unmodifiableList(Arrays.asList(
                 "DR grade " + drGrade + " (" + drName() + "), DME risk " + dmeRisk,
                 "referral probability " + PythonFormat.fixed(referableProbability, 2) + ": " + advice));

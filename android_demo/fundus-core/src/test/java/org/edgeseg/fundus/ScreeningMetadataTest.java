@@ -41,6 +41,9 @@ public class ScreeningMetadataTest {
         assertEquals("DME_NAMES of verdict.py", cases.get("dme_names"), ScreeningVerdict.DME_NAMES);
         assertEquals("GRADING_OUTPUTS of outputs.py", cases.get("grading_outputs"), ModelOutput.GRADING_OUTPUTS);
         assertEquals("LESION_OUTPUT of outputs.py", cases.get("lesion_output"), ModelOutput.LESION_PROBS);
+        Map<?, ?> rule = (Map<?, ?>) cases.get("referable_rule");
+        assertEquals("REFERABLE_DR of outputs.py", ((Number) rule.get("dr_grade_at_least")).intValue(), ScreeningVerdict.REFERABLE_DR_GRADE);
+        assertEquals("REFERABLE_DME of outputs.py", ((Number) rule.get("dme_risk_equal")).intValue(), ScreeningVerdict.REFERABLE_DME_RISK);
         ModelMetadata metadata = ModelMetadata.parse(GoldenFiles.text("screening/metadata.json"));
         assertEquals(numbered(ScreeningVerdict.DR_NAMES), metadata.output(ModelOutput.DR_PROBS).classes());
         assertEquals(numbered(ScreeningVerdict.DME_NAMES), metadata.output(ModelOutput.DME_PROBS).classes());

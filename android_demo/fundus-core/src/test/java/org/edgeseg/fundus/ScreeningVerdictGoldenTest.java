@@ -89,6 +89,7 @@ public class ScreeningVerdictGoldenTest {
         assertEquals("referable_threshold", 0, Double.compare(number(expected.get("referable_threshold")), verdict.referableThreshold()));
         assertEquals("refer at probability " + verdict.referableProbability() + ", threshold " + verdict.referableThreshold(),
                 expected.get("refer"), verdict.refer());
+        assertEquals("referred by the grades alone", expected.get("refer_by_grades"), verdict.referByGrades());
     }
 
     @Test
