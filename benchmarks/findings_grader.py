@@ -12,9 +12,10 @@ the shipped grader, and the test set scored once.
    findings (summary + anatomy) standardised, at several C. The candidate with the best mean joint
    accuracy over the folds (preferring, within two photographs of it, a DME risk by IDRiD's
    definition: a presence unit and the exudates' distance from the fovea) is fitted on all the
-   gradable training photographs; the referral threshold is the largest whose out-of-fold
-   sensitivity is at least 0.95 (a margin for the issue's 0.90: the first choice, at 0.90 out of
-   fold, gave 0.825 on the test photographs). Writes ``OUT/grader.json`` and ``OUT/cv.json``.
+   gradable training photographs; the referral threshold is the largest at which the out-of-fold
+   advice (the probability at the threshold, or referable grades, as `predict` advises) refers at
+   least 0.95 of the referable photographs (a margin for the issue's 0.90: the first choice, at
+   0.90 out of fold, gave 0.825 on the test photographs). Writes ``OUT/grader.json`` and ``OUT/cv.json``.
    The baseline candidate (the issue-#19 row to beat) is written too, as ``OUT/grader-baseline.json``.
 3. ``test``: both graders' verdicts on the 103 test photographs (``OUT/verdicts-{chosen,baseline}/``),
    scored as ``edgeseg eval --grading`` does, on all 103 and the 99 leak-free, with the
@@ -38,7 +39,7 @@ import numpy as np
 
 from edgeseg.data.idrid import read_idrid_grading
 from edgeseg.fileio import atomic_write_json
-from edgeseg.outputs import referable
+from edgeseg.outputs import advises_referral, referable
 from edgeseg.screening.grader import FEATURES, SUMMARY_FEATURES
 
 FOLDS = 5
@@ -162,7 +163,8 @@ def choose(idrid: Path, out: Path) -> None:
                "dr_accuracy": float((oof["dr"] == dr).mean()), "dme_accuracy": float((oof["dme"] == dme).mean()),
                "joint_accuracy": float(((oof["dr"] == dr) & (oof["dme"] == dme)).mean()),
                "joint_per_fold": per_fold, "referable_auc": float(roc_auc_score(target, oof["referable"])),
-               "oof_referable": oof["referable"].tolist(), "oof_dr": oof["dr"].tolist(), "oof_presence": oof["presence"].tolist()}
+               "oof_referable": oof["referable"].tolist(), "oof_dr": oof["dr"].tolist(), "oof_dme": oof["dme"].tolist(),
+               "oof_presence": oof["presence"].tolist()}
         table.append(row)
         print(f"{label:45s} DR {row['dr_accuracy']:.3f} DME {row['dme_accuracy']:.3f} joint {row['joint_accuracy']:.3f} "
               f"AUC {row['referable_auc']:.3f}", flush=True)
@@ -173,6 +175,7 @@ def choose(idrid: Path, out: Path) -> None:
             risk = dme_by_location(np.array(row["oof_presence"]), shares["near1"], min_area)
             located = {**row, "candidate": f"{row['candidate']}; DME by location (exudate >= {min_area:g} within 1 DD)",
                        "dme_by_location": {"near_dd": 1.0, "min_area": min_area}, "dme_accuracy": float((risk == dme).mean()),
+                       "oof_dme": risk.tolist(),
                        "joint_accuracy": float(((oof_dr == dr) & (risk == dme)).mean())}
             table.append(located)
             print(f"{located['candidate']:45s} DR {located['dr_accuracy']:.3f} DME {located['dme_accuracy']:.3f} "
@@ -185,17 +188,28 @@ def choose(idrid: Path, out: Path) -> None:
     write_grader(out / "grader-baseline.json", table[0], out, stems, dr, dme)  # the row to beat, as a fallback to ship
 
 
+def referral_threshold(probabilities: np.ndarray, by_grades: np.ndarray, target: np.ndarray) -> float:
+    """The largest threshold at which the advice (:func:`edgeseg.outputs.advises_referral`: the
+    probability at the threshold, or referable grades) refers at least :data:`MIN_SENSITIVITY` of
+    the referable photographs; 1.0 when the grades alone do."""
+    needed = int(np.ceil(MIN_SENSITIVITY * target.sum())) - int((target & by_grades).sum())
+    if needed <= 0:
+        return 1.0
+    return float(np.sort(probabilities[target & ~by_grades])[::-1][needed - 1])
+
+
 def write_grader(path: Path, row: dict, out: Path, stems: list[str], dr: np.ndarray, dme: np.ndarray) -> None:
     """Fit the candidate ``row`` on every training photograph and write it as a grader, with the
-    referral threshold at which its out-of-fold sensitivity is at least :data:`MIN_SENSITIVITY`."""
+    referral threshold at which its out-of-fold advice refers at least :data:`MIN_SENSITIVITY` of
+    the referable photographs (:func:`referral_threshold`)."""
     from edgeseg.screening.grader import DmeByLocation, Grader, Head
 
     target = referable(dr, dme)
     probabilities = np.array(row["oof_referable"])
-    positives = np.sort(probabilities[target])[::-1]
-    threshold = float(positives[int(np.ceil(MIN_SENSITIVITY * len(positives))) - 1])
-    sensitivity = float((probabilities[target] >= threshold).mean())
-    specificity = float((probabilities[~target] < threshold).mean())
+    by_grades = referable(np.array(row["oof_dr"]), np.array(row["oof_dme"]))
+    threshold = referral_threshold(probabilities, by_grades, target)
+    advice = (probabilities >= threshold) | by_grades
+    sensitivity, specificity = float(advice[target].mean()), float((~advice[~target]).mean())
     _, x, _, _ = read_features(out, "train", row["features"])
     heads = fit_heads(x, dr, dme, row["C"], row["standardise"])
     for name, classes in (("dr", 5), ("dme", 3)):
@@ -227,7 +241,9 @@ def grade_stored(grader, features: dict) -> dict:
     else:
         dme_risk = int((grader.dme.coef @ x + grader.dme.intercept).argmax())
     probability = float(1 / (1 + np.exp(-(grader.referable.coef @ x + grader.referable.intercept)[0])))
-    return {"dr_grade": int(dr.argmax()), "dme_risk": dme_risk, "referable_prob": probability}
+    dr_grade = int(dr.argmax())
+    return {"dr_grade": dr_grade, "dme_risk": dme_risk, "referable_prob": probability,
+            "refer": advises_referral(dr_grade, dme_risk, probability, grader.referable_threshold)}
 
 
 def test(idrid: Path, out: Path) -> None:
@@ -248,7 +264,8 @@ def test(idrid: Path, out: Path) -> None:
         for subset in ("all", "leak_free"):
             stems = [s for s in sorted(truth.labels) if s in verdict_map and (subset == "all" or s not in truth.leaky)]
             target = np.array([truth.labels[s][0] >= 2 or truth.labels[s][1] == 2 for s in stems])
-            refer = np.array([verdict_map[s].referable_prob >= grader.referable_threshold for s in stems])
+            refer = np.array([advises_referral(verdict_map[s].dr_grade, verdict_map[s].dme_risk, verdict_map[s].referable_prob,
+                                               grader.referable_threshold) for s in stems])
             result[subset] |= {"shipped_threshold": grader.referable_threshold, "sensitivity_at_threshold": float(refer[target].mean()),
                                "specificity_at_threshold": float((~refer[~target]).mean())}
         results[name] = result
