@@ -217,7 +217,17 @@ def cases(test: str, *names: str) -> frozenset[str]:
     return frozenset(f"{test}[{name}]" for name in names)
 
 
+COUNTER = "ComponentCounterTest"
 JAVA_FAULTS = (
+    # The lesion summary's component count, row by row (ComponentCounter).
+    java("components counted 4-connected", "opencv/ComponentCounter.java",
+          "for (int j = cursor; j < previousRuns && previousStarts[j] <= end + 1; j++) {",
+          "for (int j = cursor; j < previousRuns && previousStarts[j] <= end; j++) {",
+          frozenset({f"{COUNTER}.shapesThatJoinLateOrTouchAtACornerAreOne", f"{COUNTER}.randomMasksOfEveryDensityCountAsTheLabelImage"})),
+    java("two components found to be one still counted as two", "opencv/ComponentCounter.java",
+          "                    parent[root] = label;  // two components found to be one\n                    count--;\n",
+          "                    parent[root] = label;  // two components found to be one\n",
+          frozenset({f"{COUNTER}.shapesThatJoinLateOrTouchAtACornerAreOne", f"{COUNTER}.randomMasksOfEveryDensityCountAsTheLabelImage"})),
     java("padToSquare: left padding 0", "ImageTransforms.java",
           "int left = (side - image.width()) / 2;", "int left = 0;", frozenset({f"{PADDED}[tall]", f"{INPUT}[tall]"})),
     java("padToSquare: left padding rounded up", "ImageTransforms.java",

@@ -3,7 +3,7 @@ package org.edgeseg.fundus;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.edgeseg.fundus.opencv.ConnectedComponents;
+import org.edgeseg.fundus.opencv.ComponentCounter;
 
 /**
  * The lesion summary {@code edgeseg predict} writes, measured on the photograph's own pixels: the
@@ -100,7 +100,8 @@ public final class PhotographSummary {
                     horizontal[sy * boxWidth + x] = lerp(map[sy * size + xs.first[dx]], map[sy * size + xs.second[dx]], xs.fraction[dx]);
                 }
             }
-            boolean[] mask = new boolean[boxWidth * boxHeight];
+            boolean[] row = new boolean[boxWidth];
+            ComponentCounter components = new ComponentCounter(boxWidth);
             long area = 0;
             float highest = outsideBox ? 0f : Float.NEGATIVE_INFINITY;
             for (int y = 0; y < boxHeight; y++) {
@@ -111,15 +112,16 @@ public final class PhotographSummary {
                 for (int x = 0; x < boxWidth; x++) {
                     float p = lerp(horizontal[r0 + x], horizontal[r1 + x], t);
                     highest = Math.max(highest, p);
-                    if (p >= cut) {
-                        mask[y * boxWidth + x] = true;
+                    row[x] = p >= cut;
+                    if (row[x]) {
                         area++;
                     }
                 }
+                components.addRow(row);
             }
             Map<String, Double> entry = new LinkedHashMap<>();
             entry.put("area_share_of_fov", fieldOfViewPixels > 0 ? (double) area / fieldOfViewPixels : Double.NaN);
-            entry.put("components", (double) (area > 0 ? ConnectedComponents.label(mask, boxWidth, boxHeight).count() : 0));
+            entry.put("components", (double) components.count());
             entry.put("max_probability", (double) highest);
             summary.put(lesion, entry);
         }

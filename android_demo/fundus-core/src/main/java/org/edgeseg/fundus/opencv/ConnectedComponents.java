@@ -96,12 +96,12 @@ public final class ConnectedComponents {
         return new ConnectedComponents(areas, boxes, labels);
     }
 
-    /** The number of components, background excluded ({@code connectedComponents(...)[0] - 1}). */
     /** The label of pixel {@code index} (row-major); 0 for the background. */
     public int labelAt(int index) {
         return labels[index];
     }
 
+    /** The number of components, background excluded ({@code connectedComponents(...)[0] - 1}). */
     public int count() {
         return areas.length - 1;
     }
