@@ -39,6 +39,7 @@ import numpy as np
 
 from edgeseg.data.idrid import read_idrid_grading
 from edgeseg.fileio import atomic_write_json
+from edgeseg.metrics.grading import referral_threshold
 from edgeseg.outputs import advises_referral, referable
 from edgeseg.screening.grader import FEATURES, SUMMARY_FEATURES
 
@@ -188,26 +189,16 @@ def choose(idrid: Path, out: Path) -> None:
     write_grader(out / "grader-baseline.json", table[0], out, stems, dr, dme)  # the row to beat, as a fallback to ship
 
 
-def referral_threshold(probabilities: np.ndarray, by_grades: np.ndarray, target: np.ndarray) -> float:
-    """The largest threshold at which the advice (:func:`edgeseg.outputs.advises_referral`: the
-    probability at the threshold, or referable grades) refers at least :data:`MIN_SENSITIVITY` of
-    the referable photographs; 1.0 when the grades alone do."""
-    needed = int(np.ceil(MIN_SENSITIVITY * target.sum())) - int((target & by_grades).sum())
-    if needed <= 0:
-        return 1.0
-    return float(np.sort(probabilities[target & ~by_grades])[::-1][needed - 1])
-
-
 def write_grader(path: Path, row: dict, out: Path, stems: list[str], dr: np.ndarray, dme: np.ndarray) -> None:
     """Fit the candidate ``row`` on every training photograph and write it as a grader, with the
     referral threshold at which its out-of-fold advice refers at least :data:`MIN_SENSITIVITY` of
-    the referable photographs (:func:`referral_threshold`)."""
+    the referable photographs (:func:`edgeseg.metrics.grading.referral_threshold`)."""
     from edgeseg.screening.grader import DmeByLocation, Grader, Head
 
     target = referable(dr, dme)
     probabilities = np.array(row["oof_referable"])
     by_grades = referable(np.array(row["oof_dr"]), np.array(row["oof_dme"]))
-    threshold = referral_threshold(probabilities, by_grades, target)
+    threshold = referral_threshold(target, probabilities, MIN_SENSITIVITY, by_grades)
     advice = (probabilities >= threshold) | by_grades
     sensitivity, specificity = float(advice[target].mean()), float((~advice[~target]).mean())
     _, x, _, _ = read_features(out, "train", row["features"])

@@ -131,6 +131,23 @@ def sensitivity_at_specificity(truth: Sequence[bool], scores: Sequence[float], s
     return float(curve.true_positive_rate[allowed].max())
 
 
+def referral_threshold(truth: Sequence[bool], probability: Sequence[float], sensitivity: float,
+                       referred_by_grades: Sequence[bool] | None = None) -> float:
+    """The highest threshold at which the referral advice (:func:`edgeseg.outputs.advises_referral`:
+    the probability at the threshold, or referable grades, ``referred_by_grades``) finds at least
+    ``sensitivity`` of the referable photographs (``truth``); 1.0 when the grades alone do, 0.5
+    when no photograph is referable."""
+    truth = np.asarray(truth, bool)
+    probability = np.asarray(probability, np.float64)
+    by_grades = np.zeros_like(truth) if referred_by_grades is None else np.asarray(referred_by_grades, bool)
+    if not truth.any():
+        return 0.5
+    needed = int(np.ceil(sensitivity * truth.sum())) - int((truth & by_grades).sum())
+    if needed <= 0:
+        return 1.0
+    return float(np.sort(probability[truth & ~by_grades])[::-1][needed - 1])
+
+
 def confusion_matrix(truth: Sequence[int], prediction: Sequence[int], classes: int) -> np.ndarray:
     """(classes, classes) counts, rows the true class and columns the predicted one."""
     truth, prediction = np.asarray(truth, int), np.asarray(prediction, int)

@@ -13,7 +13,9 @@ head then learns from the grids alone, in seconds per epoch:
 (left and right eyes), a validation split carved from the grading-training photographs with
 copies kept on one side (:func:`edgeseg.data.grading.training_groups`). The best epoch by
 validation joint accuracy plus referable ROC AUC is kept; its referral threshold is the highest
-at which the validation referable photographs are found with sensitivity 0.9 or more. The result
+at which the advice (the probability at the threshold, or referable grades:
+:func:`edgeseg.outputs.advises_referral`) finds 0.9 or more of the validation's referable
+photographs. The result
 is a normal model file (``best.safetensors``): the student's weights, unchanged, and the head's.
 """
 
@@ -40,7 +42,7 @@ from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_path, atomic_write_json, read_image
 from edgeseg.inference.runners import open_runner
 from edgeseg.lesions import LESIONS
-from edgeseg.metrics.grading import grading_scores, roc_auc
+from edgeseg.metrics.grading import grading_scores, referral_threshold, roc_auc
 from edgeseg.outputs import referable
 from edgeseg.models import create
 from edgeseg.train.options import RunSummary, TrainOptions, resolve_recipe, saved_options
@@ -107,15 +109,7 @@ def evaluate_head(head: torch.nn.Module, grids: np.ndarray, dr: np.ndarray, dme:
     truth = referable(dr, dme)
     return {"dr_accuracy": scores.dr_accuracy, "dme_accuracy": scores.dme_accuracy, "joint_accuracy": scores.joint_accuracy,
             "dr_kappa": scores.dr_kappa, "referable_auc": roc_auc(truth, probability) if 0 < truth.sum() < len(truth) else math.nan,
-            "referable_probabilities": probability, "referable_truth": truth}
-
-
-def referral_threshold(truth: np.ndarray, probability: np.ndarray, sensitivity: float = REFERRAL_SENSITIVITY) -> float:
-    """The highest threshold that finds at least ``sensitivity`` of the referable photographs."""
-    positives = np.sort(probability[truth.astype(bool)])[::-1]
-    if positives.size == 0:
-        return 0.5
-    return float(positives[max(0, math.ceil(sensitivity * positives.size) - 1)])
+            "referable_probabilities": probability, "referable_truth": truth, "referable_by_grades": referable(dr_pred, dme_pred)}
 
 
 def train_head(options: TrainOptions) -> RunSummary:
@@ -176,7 +170,8 @@ def train_head(options: TrainOptions) -> RunSummary:
             best = {"score": score, "epoch": epoch + 1, "scores": scores, "head": {k: v.clone() for k, v in head.state_dict().items()}}
     head.load_state_dict(best["head"])
     validation = {k: float(v) for k, v in best["scores"].items() if not isinstance(v, np.ndarray)}
-    threshold = referral_threshold(best["scores"]["referable_truth"], best["scores"]["referable_probabilities"])
+    threshold = referral_threshold(best["scores"]["referable_truth"], best["scores"]["referable_probabilities"], REFERRAL_SENSITIVITY,
+                                   best["scores"]["referable_by_grades"])
     card = {
         "model": model.model_name, "model_options": model.build_options, "lesions": list(model.lesions), "task": model.task,
         "recipe": recipe.name, "recipe_description": recipe.description, "paper": recipe.paper,

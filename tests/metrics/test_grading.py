@@ -36,6 +36,7 @@ from edgeseg.metrics.grading import (
     confusion_matrix,
     plot_confusion_matrices,
     referable_probability,
+    referral_threshold,
     roc_auc,
     roc_curve,
     screening_scores,
@@ -115,3 +116,25 @@ def test_screening_scores_and_plot(tmp_path):
     assert "sensitivity_at_90_specificity" in scores
     path = plot_confusion_matrices(scores["confusion"], tmp_path / "confusion.png", "test")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_referral_threshold_keeps_the_sensitivity():
+    truth = np.array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0])
+    probability = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.3, 0.2, 0.1, 0.35, 0.05, 0.01])
+    threshold = referral_threshold(truth, probability, 0.9)
+    assert threshold == pytest.approx(0.2) and (probability[truth == 1] >= threshold).mean() >= 0.9
+
+
+def test_the_referral_threshold_counts_the_referrals_the_grades_make():
+    """The threshold is chosen for the advice predict gives (edgeseg.outputs.advises_referral):
+    photographs whose grades refer need no probability above it."""
+    # 20 referable photographs: 10 referred by their grades (probabilities low), 10 by probability only.
+    truth = np.array([True] * 20 + [False] * 5)
+    by_grades = np.array([True] * 10 + [False] * 15)
+    probability = np.concatenate([np.full(10, 0.05), np.linspace(0.95, 0.50, 10), np.full(5, 0.2)])
+    threshold = referral_threshold(truth, probability, 0.95, by_grades)
+    advice = (probability >= threshold) | by_grades
+    # 0.95 of 20 is 19: the grades' 10 and the 9 most probable of the rest, so the threshold is the 9th (0.55).
+    assert advice[truth].sum() == 19 and threshold == probability[18]
+    assert referral_threshold(truth, probability, 0.95, np.array([True] * 20 + [False] * 5)) == 1.0
+    assert referral_threshold(np.zeros(5, bool), probability[:5], 0.9) == 0.5

@@ -17,7 +17,7 @@ from edgeseg.inference.runners import open_runner
 from edgeseg.models import create
 from edgeseg.models.graded import GradingHead
 from edgeseg.train import TrainOptions, train
-from edgeseg.train.grading_head import pool_grids, referral_threshold
+from edgeseg.train.grading_head import pool_grids
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +50,6 @@ def test_head_trains_with_the_student_frozen_into_a_model_file(graded_run):
     assert (out / "grids.safetensors").is_file() and summary.best_epoch >= 1
     log = json.loads((out / "log.json").read_text())
     assert len(log) == 20 and log[-1]["loss"] < 2.5
-
-
-def test_referral_threshold_keeps_the_sensitivity():
-    truth = np.array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0])
-    probability = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.3, 0.2, 0.1, 0.35, 0.05, 0.01])
-    threshold = referral_threshold(truth, probability, 0.9)
-    assert threshold == pytest.approx(0.2) and (probability[truth == 1] >= threshold).mean() >= 0.9
 
 
 def test_the_graded_model_gives_the_verdict_through_every_runner(graded_run, tmp_path, capsys):
