@@ -19,7 +19,7 @@ the shipped grader, and the test set scored once.
    The baseline candidate (the issue-#19 row to beat) is written too, as ``OUT/grader-baseline.json``.
 3. ``test``: both graders' verdicts on the 103 test photographs (``OUT/verdicts-{chosen,baseline}/``),
    scored as ``edgeseg eval --grading`` does, on all 103 and the 99 leak-free, with the
-   sensitivity and specificity at each grader's threshold and the confusion matrices
+   sensitivity and specificity of each grader's advice (at its threshold, or referable grades) and the confusion matrices
    (``OUT/test.json``). Run it once, at the end.
 
     python benchmarks/findings_grader.py features --idrid ../shared/data/IDRiD --out runs/findings-grader
@@ -251,20 +251,15 @@ def test(idrid: Path, out: Path) -> None:
         for stem, row in sorted(rows.items()):
             atomic_write_json(verdicts / f"{stem}.json", grade_stored(grader, row["features"]) if row["gradable"] else {"gradable": False})
         verdict_map = read_verdicts(verdicts, truth.labels)
-        result = score_verdicts(truth, verdict_map)
+        result = score_verdicts(truth, verdict_map)  # the advice's sensitivity and specificity from each verdict's refer
         for subset in ("all", "leak_free"):
-            stems = [s for s in sorted(truth.labels) if s in verdict_map and (subset == "all" or s not in truth.leaky)]
-            target = np.array([truth.labels[s][0] >= 2 or truth.labels[s][1] == 2 for s in stems])
-            refer = np.array([advises_referral(verdict_map[s].dr_grade, verdict_map[s].dme_risk, verdict_map[s].referable_prob,
-                                               grader.referable_threshold) for s in stems])
-            result[subset] |= {"shipped_threshold": grader.referable_threshold, "sensitivity_at_threshold": float(refer[target].mean()),
-                               "specificity_at_threshold": float((~refer[~target]).mean())}
+            result[subset]["shipped_threshold"] = grader.referable_threshold
         results[name] = result
         for subset in ("all", "leak_free"):
             r = result[subset]
             print(f"{name:8s} {subset:9s} {r['images']:3d} photographs: DR {r['dr_accuracy']:.3f} DME {r['dme_accuracy']:.3f} "
                   f"joint {r['joint_accuracy']:.3f} kappa {r['dr_kappa']:.3f} AUC {r['referable_auc']:.3f} at {r['shipped_threshold']:.3f}: "
-                  f"sensitivity {r['sensitivity_at_threshold']:.3f} specificity {r['specificity_at_threshold']:.3f}")
+                  f"sensitivity {r['referral_sensitivity']:.3f} specificity {r['referral_specificity']:.3f}")
     atomic_write_json(out / "test.json", results)
 
 

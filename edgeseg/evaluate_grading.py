@@ -1,8 +1,9 @@
 """`edgeseg eval --grading`: score per-photograph grading verdicts against DR/DME labels.
 
-**Verdicts** are JSON objects with the integer keys ``dr_grade`` (0-4) and ``dme_risk`` (0-2) and
+**Verdicts** are JSON objects with the integer keys ``dr_grade`` (0-4) and ``dme_risk`` (0-2),
 the float ``referable_prob`` (the probability of referable DR; it may be null, and the ROC
-figures are then left out). They come as
+figures are then left out) and, optionally, the boolean ``refer`` (the referral advice `predict`
+gives; with it in every verdict, the advice's sensitivity and specificity are scored). They come as
 
 - a folder of ``STEM.json`` files, one per photograph (what `edgeseg predict` writes for a
   grading model), or
@@ -38,11 +39,12 @@ VERDICT_KEYS = ("dr_grade", "dme_risk", "referable_prob")
 
 @dataclass(frozen=True)
 class Verdict:
-    """One photograph's predicted DR grade, DME risk and referral probability (None if absent)."""
+    """One photograph's predicted DR grade, DME risk, referral probability and advice (None if absent)."""
 
     dr_grade: int
     dme_risk: int
     referable_prob: float | None
+    refer: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,10 @@ def parse_verdict(data: object, where: str) -> Verdict:
         raise DataError(f"{where}: dr_grade must be an integer 0-4 and dme_risk 0-2, got {dr!r} and {dme!r}")
     if probability is not None and not (isinstance(probability, (int, float)) and 0.0 <= probability <= 1.0):
         raise DataError(f"{where}: referable_prob must be a probability in [0, 1] or null, got {probability!r}")
-    return Verdict(dr, dme, None if probability is None else float(probability))
+    refer = data.get("refer")
+    if refer is not None and not isinstance(refer, bool):
+        raise DataError(f"{where}: refer must be true, false or null, got {refer!r}")
+    return Verdict(dr, dme, None if probability is None else float(probability), refer)
 
 
 def _read_json(path: Path) -> object:
@@ -157,13 +162,16 @@ def read_grading_truth(
 def score_verdicts(truth: GradingTruth, verdicts: Mapping[str, Verdict]) -> dict:
     """:func:`edgeseg.metrics.grading.screening_scores` on all labelled photographs with a verdict
     and on the leak-free ones: ``{"all": ..., "leak_free": ..., "leaky": {stem: reason},
-    "with_referable_prob": bool, "ungradable": [stem]}`` (the ROC figures need a ``referable_prob``
-    in every verdict; the photographs the image-quality gate stopped have none and are listed)."""
+    "with_referable_prob": bool, "with_referral_advice": bool, "ungradable": [stem]}`` (the ROC
+    figures need a ``referable_prob`` in every verdict, the advice's figures a ``refer``; the
+    photographs the image-quality gate stopped have none and are listed)."""
     subsets = {"all": sorted(stem for stem in truth.labels if stem in verdicts)}
     subsets["leak_free"] = [stem for stem in subsets["all"] if stem not in truth.leaky]
     with_probability = all(verdicts[stem].referable_prob is not None for stem in subsets["all"])
+    with_advice = all(verdicts[stem].refer is not None for stem in subsets["all"])
     ungradable = sorted(set(truth.labels) - set(verdicts))
-    result: dict = {"leaky": dict(truth.leaky), "with_referable_prob": with_probability, "ungradable": ungradable}
+    result: dict = {"leaky": dict(truth.leaky), "with_referable_prob": with_probability, "with_referral_advice": with_advice,
+                    "ungradable": ungradable}
     for name, stems in subsets.items():
         if not stems:  # every photograph is leaky
             result[name] = {"images": 0}
@@ -174,6 +182,7 @@ def score_verdicts(truth: GradingTruth, verdicts: Mapping[str, Verdict]) -> dict
             [truth.labels[stem][1] for stem in stems],
             [verdicts[stem].dme_risk for stem in stems],
             [verdicts[stem].referable_prob for stem in stems] if with_probability else None,
+            [verdicts[stem].refer for stem in stems] if with_advice else None,
         )
     return result
 
@@ -187,6 +196,8 @@ SUMMARY_COLUMNS = (
     ("ref. AUC", "referable_auc"),
     ("sens@80%spec", "sensitivity_at_80_specificity"),
     ("sens@90%spec", "sensitivity_at_90_specificity"),
+    ("advice sens", "referral_sensitivity"),
+    ("advice spec", "referral_specificity"),
 )
 
 

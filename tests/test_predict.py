@@ -307,7 +307,7 @@ def test_a_lesion_model_whose_card_carries_a_grader_gives_a_verdict_with_its_fin
     printed = capsys.readouterr().out
     summary = json.loads((out / "photo.json").read_text())
     assert (summary["dr_grade"], summary["dme_risk"]) == (2, 0) and summary["referable_prob"] == pytest.approx(1 / (1 + np.exp(-2.0)))
-    assert summary["verdict"]["refer"] is True and summary["verdict"]["source"] == "grader on the findings"
+    assert summary["verdict"]["refer"] is True and summary["refer"] is True and summary["verdict"]["source"] == "grader on the findings"
     findings = summary["findings"]
     assert findings["words"] and findings["optic_disc"]["diameter_px"] > 0 and set(findings["fovea"]) == {"x", "y"}
     assert "DR grade 2 (moderate NPDR)" in printed and "research use only" in printed and "findings: " in printed

@@ -19,7 +19,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Score probability maps (PRED/<stem>_<LESION>.png or .npy, or PRED/<LESION>/...) "
         "against the masks of a data set split: AUPR by the IDRiD protocol (pooled over all images; "
         "average precision, with the trapezoidal area beside it) and pixel scores at a threshold. "
-        "With --grading, score DR/DME verdicts (STEM.json with dr_grade, dme_risk, referable_prob) "
+        "With --grading, score DR/DME verdicts (STEM.json with dr_grade, dme_risk, referable_prob and the advice refer) "
         "against the split's grades, on all photographs and on the leak-free ones.",
     )
     add_options(parser, EvalOptions)
@@ -86,6 +86,8 @@ def run_grading_eval(options: EvalOptions) -> int:
               f"a programme sends them to a human grader): {', '.join(result['ungradable'][:10])}")
     if not result["with_referable_prob"]:
         print("Some verdicts have no referable_prob: the ROC figures are left out.")
+    if not result["with_referral_advice"]:
+        print("Some verdicts have no refer (the advice predict gives): its sensitivity and specificity are left out.")
     print(text_table(["photographs", "n", *(name for name, _ in SUMMARY_COLUMNS)], summary_rows(result), digits=3))
     for name in ("dr", "dme"):
         print(confusion_text(result["all"]["confusion"][name], name.upper()))

@@ -166,11 +166,13 @@ def screening_scores(
     dme_truth: Sequence[int],
     dme_prediction: Sequence[int],
     referable_scores: Sequence[float] | None = None,
+    referrals: Sequence[bool] | None = None,
 ) -> dict:
     """Every grading figure of one set of images, as a JSON-ready dict: counts, accuracies, kappas,
     confusion matrices (DR, DME, referable) and, given a referral probability per image,
     the referable ROC AUC and the sensitivity at 80 % and 90 % specificity (NaN when the images
-    are all referable or all not)."""
+    are all referable or all not); given the referral advice per image (``refer``, as `predict`
+    gives it: :func:`edgeseg.outputs.advises_referral`), its sensitivity and specificity."""
     grading = grading_scores(dr_truth, dr_prediction, dme_truth, dme_prediction)
     truth_referable = referable(dr_truth, dme_truth)
     predicted_referable = referable(dr_prediction, dme_prediction)
@@ -195,6 +197,11 @@ def screening_scores(
         for target in SPECIFICITY_TARGETS:
             value = sensitivity_at_specificity(truth_referable, referable_scores, target) if both_classes else float("nan")
             scores[f"sensitivity_at_{round(100 * target)}_specificity"] = value
+    if referrals is not None:
+        referred = np.asarray(referrals, bool)
+        scores["referral_sensitivity"] = float(referred[truth_referable].mean()) if truth_referable.any() else float("nan")
+        scores["referral_specificity"] = float((~referred[~truth_referable]).mean()) if not truth_referable.all() else float("nan")
+        scores["confusion"]["referral"] = confusion_matrix(truth_referable, referred, 2).tolist()
     return scores
 
 

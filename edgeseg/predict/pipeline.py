@@ -11,7 +11,8 @@ Per photograph ``STEM`` (see :mod:`edgeseg.inference.maps` for the map files):
   geometry that bring the maps back onto the photograph, the image-quality measures and whether
   the model's gate finds the photograph gradable (:mod:`edgeseg.data.quality`), and for a model
   that grades, or whose card carries a grader on the findings (the embedded default), the verdict:
-  ``dr_grade`` and ``dme_risk`` (integers), ``referable_prob`` (:mod:`edgeseg.predict.verdict`);
+  ``dr_grade`` and ``dme_risk`` (integers), ``referable_prob`` and the advice ``refer``
+  (:mod:`edgeseg.predict.verdict`);
   and the anatomy-aware ``findings`` (the optic disc, the fovea, lesions per quadrant, exudates
   near the fovea, and the findings in words: :mod:`edgeseg.screening`).
 
@@ -79,7 +80,7 @@ def photograph_summary(predictor: Predictor, path: Path, image: np.ndarray, pred
         **({"retake": retake} if retake else {}),
         "quality": measures.as_dict(),
         **({"dr_grade": verdict["dr_grade"], "dme_risk": verdict["dme_risk"], "referable_prob": verdict["referable_prob"],
-            "verdict": verdict} if verdict else {}),
+            "refer": verdict["refer"], "verdict": verdict} if verdict else {}),
         **({"findings": record} if record else {}),
         **measured,
         "preprocessing": prediction.preprocessing.as_dict(),

@@ -186,3 +186,23 @@ def test_grading_eval_leaves_out_and_names_the_photographs_the_quality_gate_stop
     assert "1 photograph(s) ungradable by predict's image-quality gate" in capsys.readouterr().out
     scores = json.loads((tmp_path / "s.json").read_text())
     assert scores["ungradable"] == [stopped] and scores["all"]["images"] == len(stems) - 1
+
+
+def test_grading_eval_scores_the_referral_advice_predict_gives(tmp_path, capsys):
+    """With `refer` in every verdict (predict writes it), the advice's sensitivity and
+    specificity are scored: one referable photograph missed, one other referred."""
+    grades = {"p1": (0, 0), "p2": (1, 1), "p3": (1, 0), "p4": (2, 0), "p5": (4, 1), "p6": (0, 2)}  # p4-p6 referable
+    (tmp_path / "grades.csv").write_text("image,dr,dme\n" + "".join(f"{s},{dr},{dme}\n" for s, (dr, dme) in grades.items()))
+    refer = {"p1": True, "p2": False, "p3": False, "p4": False, "p5": True, "p6": True}
+    folder = tmp_path / "verdicts"
+    folder.mkdir()
+    for stem, (dr, dme) in grades.items():
+        (folder / f"{stem}.json").write_text(json.dumps({"dr_grade": dr, "dme_risk": dme, "referable_prob": 0.5, "refer": refer[stem]}))
+    assert main(["eval", "--grading", str(folder), "--data", str(tmp_path / "grades.csv"), "--json", str(tmp_path / "s.json")]) == 0
+    scores = json.loads((tmp_path / "s.json").read_text())["all"]
+    assert scores["referral_sensitivity"] == pytest.approx(2 / 3) and scores["referral_specificity"] == pytest.approx(2 / 3)
+    assert scores["confusion"]["referral"] == [[2, 1], [1, 2]]
+    assert "advice sens" in capsys.readouterr().out
+    (folder / "p1.json").write_text(json.dumps({"dr_grade": 0, "dme_risk": 0, "referable_prob": 0.5, "refer": "yes"}))
+    assert main(["eval", "--grading", str(folder), "--data", str(tmp_path / "grades.csv")]) == 1
+    assert "refer must be true, false or null" in capsys.readouterr().err
