@@ -18,7 +18,7 @@ from edgeseg.inference.fov import FieldOfView
 from edgeseg.inference.maps import quantize_probabilities
 from edgeseg.inference.parity import Parity, ParityAccumulator
 from edgeseg.metrics.pr import PRAccumulator, PRCurve
-from edgeseg.outputs import DME_OUTPUT, DR_OUTPUT, GRADING_OUTPUTS, REFERABLE_OUTPUT
+from edgeseg.outputs import GRADING_OUTPUTS
 
 from .subjects import Subject
 
@@ -98,21 +98,21 @@ def grades_photographs(info) -> bool:
     return set(GRADING_OUTPUTS) <= set(info.outputs) or getattr(info, "grader", None) is not None
 
 
-def _verdict(runner, image, field_of_view, measures: QualityMeasures) -> tuple[int, int, float] | None:
-    """(DR grade, DME risk, referral probability) of one photograph as `edgeseg predict` gives them;
-    None for a photograph whose ``measures`` the model's image-quality gate stops (predict gives it
-    no verdict)."""
+def _verdict(runner, image, field_of_view, measures: QualityMeasures) -> tuple[int, int, float, bool] | None:
+    """(DR grade, DME risk, referral probability, advice) of one photograph as `edgeseg predict`
+    gives them; None for a photograph whose ``measures`` the model's image-quality gate stops
+    (predict gives it no verdict)."""
     from edgeseg.predict.predictor import Predictor
-    from edgeseg.predict.verdict import read_prediction
+    from edgeseg.predict.verdict import read_prediction, screening_verdict
 
     info = runner.info
     if info.quality_gate and info.quality_gate.reasons(measures):
         return None
     if set(GRADING_OUTPUTS) <= set(info.outputs):  # a model that grades: its grades are its outputs
-        outputs = runner(info.preprocessing.prepare(image, field_of_view).square)
-        return int(outputs[DR_OUTPUT].argmax()), int(outputs[DME_OUTPUT].argmax()), float(outputs[REFERABLE_OUTPUT].ravel()[0])
-    verdict = read_prediction(Predictor.around(runner).predict(image, field_of_view), info).verdict
-    return verdict["dr_grade"], verdict["dme_risk"], verdict["referable_prob"]
+        verdict = screening_verdict(runner(info.preprocessing.prepare(image, field_of_view).square), info)
+    else:
+        verdict = read_prediction(Predictor.around(runner).predict(image, field_of_view), info).verdict
+    return verdict["dr_grade"], verdict["dme_risk"], verdict["referable_prob"], verdict["refer"]
 
 
 def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tuple[int, int]], leaky: set[str],
@@ -120,7 +120,8 @@ def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tupl
     """Grading scores of every runnable subject that gives a verdict (:func:`grades_photographs`),
     on the graded ``samples`` its image-quality gate lets through (``ungradable`` lists the others,
     as `edgeseg eval --grading` leaves them out): DR, DME and joint accuracy, kappa, referable ROC
-    AUC (and the same on the leak-free photographs, without the stems in ``leaky``)."""
+    AUC, the advice's sensitivity and specificity (and the same on the leak-free photographs,
+    without the stems in ``leaky``)."""
     from edgeseg.metrics.grading import screening_scores
 
     graders = {}
@@ -132,7 +133,7 @@ def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tupl
                 continue
     if not graders or not samples:
         return {}
-    predictions: dict[str, list[tuple[int, int, float] | None]] = {label: [] for label in graders}
+    predictions: dict[str, list[tuple[int, int, float, bool] | None]] = {label: [] for label in graders}
     iterator = progress(samples, len(samples)) if progress else samples
     for sample in iterator:
         image = sample.load_image()
@@ -150,6 +151,6 @@ def score_grading(subjects: list[Subject], samples: list, grades: dict[str, tupl
             if not index:  # every photograph stopped by the gate: nothing to score
                 continue
             scored[name] = screening_scores([truth[i][0] for i in index], [rows[i][0] for i in index], [truth[i][1] for i in index],
-                                            [rows[i][1] for i in index], [rows[i][2] for i in index])
+                                            [rows[i][1] for i in index], [rows[i][2] for i in index], [rows[i][3] for i in index])
         results[label] = scored
     return results

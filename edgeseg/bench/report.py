@@ -90,8 +90,10 @@ def grading_lines(results: dict) -> list[str]:
     graded = [row for row in results["rows"] if row.get("grading")]
     if not graded:
         return []
-    header = ["model", "ungradable", "DR acc", "DME acc", "joint acc", "DR kappa", "referable AUC", "sens. at 90 % spec."]
-    keys = ("dr_accuracy", "dme_accuracy", "joint_accuracy", "dr_kappa", "referable_auc", "sensitivity_at_90_specificity")
+    header = ["model", "ungradable", "DR acc", "DME acc", "joint acc", "DR kappa", "referable AUC", "sens. at 90 % spec.",
+              "advice sens.", "advice spec."]
+    keys = ("dr_accuracy", "dme_accuracy", "joint_accuracy", "dr_kappa", "referable_auc", "sensitivity_at_90_specificity",
+            "referral_sensitivity", "referral_specificity")
     table = [[row["label"], len(row["grading"].get("ungradable", ())),
               *(" / ".join(_fmt(row["grading"].get(part, {}).get(key), 3) for part in ("all", "leak_free")) for key in keys)]
              for row in graded]

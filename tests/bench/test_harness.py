@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 pytest.importorskip("onnxruntime")
@@ -215,8 +216,12 @@ def test_the_bench_grades_a_model_carrying_a_grader_as_predict_does(tiny_model_f
         image = sample.load_image()
         summary = json.loads((out / f"{sample.image.stem}.json").read_text())
         field_of_view = FieldOfView.find(image)
-        dr, dme, probability = _verdict(runner, image, field_of_view, measure_quality(image, field_of_view))
-        assert (dr, dme) == (summary["dr_grade"], summary["dme_risk"]) and probability == pytest.approx(summary["referable_prob"])
+        dr, dme, probability, refer = _verdict(runner, image, field_of_view, measure_quality(image, field_of_view))
+        assert (dr, dme, refer) == (summary["dr_grade"], summary["dme_risk"], summary["refer"])
+        assert probability == pytest.approx(summary["referable_prob"])
+    # every photograph is referable (DR 2): the advice's sensitivity is the share it refers, as predict advises
+    refer_share = np.mean([json.loads((out / f"{s.image.stem}.json").read_text())["refer"] for s in samples])
+    assert scores[graded.label]["all"]["referral_sensitivity"] == pytest.approx(refer_share)
 
 
 def test_the_bench_grades_only_what_the_models_quality_gate_lets_through(tiny_model_file, tmp_path):
