@@ -39,7 +39,7 @@ import numpy as np
 
 from edgeseg.data.idrid import read_idrid_grading
 from edgeseg.fileio import atomic_write_json
-from edgeseg.metrics.grading import referral_threshold
+from edgeseg.metrics.grading import referral_rates, referral_threshold
 from edgeseg.outputs import advises_referral, referable
 from edgeseg.screening.grader import FEATURES, SUMMARY_FEATURES
 
@@ -199,8 +199,9 @@ def write_grader(path: Path, row: dict, out: Path, stems: list[str], dr: np.ndar
     probabilities = np.array(row["oof_referable"])
     by_grades = referable(np.array(row["oof_dr"]), np.array(row["oof_dme"]))
     threshold = referral_threshold(target, probabilities, MIN_SENSITIVITY, by_grades)
-    advice = (probabilities >= threshold) | by_grades
-    sensitivity, specificity = float(advice[target].mean()), float((~advice[~target]).mean())
+    advice = [advises_referral(dr_grade, dme_risk, probability, threshold)
+              for dr_grade, dme_risk, probability in zip(row["oof_dr"], row["oof_dme"], probabilities)]
+    sensitivity, specificity = referral_rates(target, advice)
     _, x, _, _ = read_features(out, "train", row["features"])
     heads = fit_heads(x, dr, dme, row["C"], row["standardise"])
     for name, classes in (("dr", 5), ("dme", 3)):
@@ -220,19 +221,15 @@ def write_grader(path: Path, row: dict, out: Path, stems: list[str], dr: np.ndar
 
 
 def grade_stored(grader, features: dict) -> dict:
-    """The grader's verdict from a photograph's stored features."""
-    from edgeseg.screening.grader import NEAR_EPS, DmeByLocation
+    """The grader's verdict from a photograph's stored features (:meth:`Grader.grade_features`;
+    the exudate share within 1 DD recovered from its stored log)."""
+    from edgeseg.outputs import DME_OUTPUT, DR_OUTPUT, REFERABLE_OUTPUT
+    from edgeseg.screening.grader import NEAR_EPS
 
-    x = np.array([features[name] for name in grader.features])
-    dr = grader.dr.coef @ x + grader.dr.intercept
-    if isinstance(grader.dme, DmeByLocation):
-        presence = 1 / (1 + np.exp(-(grader.dme.presence.coef @ x + grader.dme.presence.intercept)))
-        near = np.array([np.exp(features["EX_log_within_1dd"]) - NEAR_EPS])
-        dme_risk = int(dme_by_location(presence, near, grader.dme.min_area)[0])
-    else:
-        dme_risk = int((grader.dme.coef @ x + grader.dme.intercept).argmax())
-    probability = float(1 / (1 + np.exp(-(grader.referable.coef @ x + grader.referable.intercept)[0])))
-    dr_grade = int(dr.argmax())
+    near = float(np.exp(features["EX_log_within_1dd"]) - NEAR_EPS)
+    graded = grader.grade_features(np.array([features[name] for name in grader.features]), lambda dd: near if dd == 1.0 else None)
+    dr_grade, dme_risk = int(np.argmax(graded[DR_OUTPUT])), int(np.argmax(graded[DME_OUTPUT]))
+    probability = graded[REFERABLE_OUTPUT]
     return {"dr_grade": dr_grade, "dme_risk": dme_risk, "referable_prob": probability,
             "refer": advises_referral(dr_grade, dme_risk, probability, grader.referable_threshold)}
 

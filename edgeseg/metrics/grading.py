@@ -148,6 +148,17 @@ def referral_threshold(truth: Sequence[bool], probability: Sequence[float], sens
     return float(np.sort(probability[truth & ~by_grades])[::-1][needed - 1])
 
 
+def referral_rates(truth: Sequence[bool], referred: Sequence[bool]) -> tuple[float, float]:
+    """The referral advice's (sensitivity, specificity) against the referable truth: the share
+    of referable photographs referred and of the others not referred (NaN where a class is empty)."""
+    truth, referred = np.asarray(truth, bool), np.asarray(referred, bool)
+    if truth.shape != referred.shape:
+        raise ValueError("truth and referrals must have equal length")
+    sensitivity = float(referred[truth].mean()) if truth.any() else float("nan")
+    specificity = float((~referred[~truth]).mean()) if not truth.all() else float("nan")
+    return sensitivity, specificity
+
+
 def confusion_matrix(truth: Sequence[int], prediction: Sequence[int], classes: int) -> np.ndarray:
     """(classes, classes) counts, rows the true class and columns the predicted one."""
     truth, prediction = np.asarray(truth, int), np.asarray(prediction, int)
@@ -199,8 +210,7 @@ def screening_scores(
             scores[f"sensitivity_at_{round(100 * target)}_specificity"] = value
     if referrals is not None:
         referred = np.asarray(referrals, bool)
-        scores["referral_sensitivity"] = float(referred[truth_referable].mean()) if truth_referable.any() else float("nan")
-        scores["referral_specificity"] = float((~referred[~truth_referable]).mean()) if not truth_referable.all() else float("nan")
+        scores["referral_sensitivity"], scores["referral_specificity"] = referral_rates(truth_referable, referred)
         scores["confusion"]["referral"] = confusion_matrix(truth_referable, referred, 2).tolist()
     return scores
 

@@ -97,11 +97,14 @@ class DmeByLocation:
     near_dd: float
     min_area: float
 
-    def probabilities(self, x: np.ndarray, findings: Findings) -> np.ndarray:
+    def probabilities(self, x: np.ndarray, exudates_near: Callable[[float], float | None]) -> np.ndarray:
+        """The DME probabilities from the features ``x`` and ``exudates_near(dd)``, the share of the
+        field of view that is exudate within ``dd`` disc diameters of the fovea
+        (:meth:`edgeseg.screening.findings.Findings.exudates_near`)."""
         present = float(1.0 / (1.0 + np.exp(-self.presence.logits(x)[0])))
-        near = findings.exudates_near(self.near_dd)
+        near = exudates_near(self.near_dd)
         if near is None:
-            raise ValueError(f"the findings measure exudates within {sorted(findings.exudates_within_dd)} DD, not {self.near_dd}")
+            raise ValueError(f"the findings do not measure exudates within {self.near_dd} DD")
         risk = 2 if near > 0 and near >= self.min_area else 1
         probabilities = np.zeros(len(DME_CLASSES))
         probabilities[0], probabilities[risk] = 1.0 - present, present
@@ -127,9 +130,14 @@ class Grader:
 
     def grade(self, findings: Findings, summary: Summary) -> dict[str, np.ndarray | float]:
         """``dr_probs``, ``dme_probs`` (softmax) and ``referable_prob`` of one photograph."""
-        x = feature_vector(findings, summary, self.features)
+        return self.grade_features(feature_vector(findings, summary, self.features), findings.exudates_near)
+
+    def grade_features(self, x: np.ndarray, exudates_near: Callable[[float], float | None]) -> dict[str, np.ndarray | float]:
+        """:meth:`grade` from the photograph's feature vector ``x`` (:attr:`features`, in order) and
+        its exudate share near the fovea (:meth:`DmeByLocation.probabilities`): for features
+        stored without their findings (``benchmarks/findings_grader.py``)."""
         if isinstance(self.dme, DmeByLocation):
-            dme = self.dme.probabilities(x, findings)
+            dme = self.dme.probabilities(x, exudates_near)
         else:
             dme = _softmax(self.dme.logits(x))
         return {DR_OUTPUT: _softmax(self.dr.logits(x)), DME_OUTPUT: dme,

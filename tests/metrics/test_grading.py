@@ -36,6 +36,7 @@ from edgeseg.metrics.grading import (
     confusion_matrix,
     plot_confusion_matrices,
     referable_probability,
+    referral_rates,
     referral_threshold,
     roc_auc,
     roc_curve,
@@ -123,6 +124,17 @@ def test_referral_threshold_keeps_the_sensitivity():
     probability = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.3, 0.2, 0.1, 0.35, 0.05, 0.01])
     threshold = referral_threshold(truth, probability, 0.9)
     assert threshold == pytest.approx(0.2) and (probability[truth == 1] >= threshold).mean() >= 0.9
+
+
+def test_the_referral_rates_count_referrals_among_the_referable_and_the_others():
+    """Sensitivity: referred among the referable; specificity: not referred among the others."""
+    truth = np.array([True, True, True, True, False, False, False, False, False])
+    referred = np.array([True, True, True, False, True, False, False, False, False])
+    assert referral_rates(truth, referred) == (0.75, 0.8)
+    assert np.isnan(referral_rates(np.ones(3, bool), np.ones(3, bool))[1])
+    assert np.isnan(referral_rates(np.zeros(3, bool), np.zeros(3, bool))[0])
+    with pytest.raises(ValueError):
+        referral_rates(truth, referred[:-1])
 
 
 def test_the_referral_threshold_counts_the_referrals_the_grades_make():

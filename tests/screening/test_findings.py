@@ -80,7 +80,7 @@ class Rule:
     def risk(findings) -> int:
         if findings.lesions["EX"].components == 0:
             return 0
-        return int(np.argmax(DmeByLocation(PRESENT, 1.0, 0.0).probabilities(np.zeros(1), findings)))
+        return int(np.argmax(DmeByLocation(PRESENT, 1.0, 0.0).probabilities(np.zeros(1), findings.exudates_near)))
 
 
 RULE = Rule()
