@@ -20,6 +20,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "torchrun --nproc-per-node N -m edgeseg train ...",
     )
     parser.add_argument("--list-recipes", action="store_true", help="print the recipes and exit")
+    parser.add_argument("--status", nargs="+", type=Path, metavar="RUN_DIR",
+                        help="print where each run stands (epochs done, last and best validation, time left, the command "
+                        "that continues it) and exit; trains nothing")
     parser.add_argument("--recipe", help="recipe name (see --list-recipes)")
     add_training_arguments(parser)
     parser.set_defaults(handler=run_train)
@@ -87,6 +90,12 @@ def run_train(args: argparse.Namespace) -> int:
     if args.list_recipes:
         rows = [[r.name, r.model, r.size, r.epochs, r.description] for r in list_recipes()]
         print(text_table(["Recipe", "Model", "Size", "Epochs", "Description"], rows))
+        return 0
+    if args.status:
+        from edgeseg.train.status import run_status
+
+        for run_dir in args.status:
+            print("\n".join(run_status(run_dir).lines()))
         return 0
     if args.resume:
         summary = resume(args.resume, **resume_overrides(args))

@@ -40,15 +40,12 @@ from edgeseg.train.datasets import cache_images, micro_batch
 from edgeseg.train.distributed import Distributed, barrier, init_distributed, select_device, shutdown
 from edgeseg.data.statistics import channel_mean_std
 from edgeseg.inference.preprocessing import Preprocessing
-from edgeseg.train.options import SESSION_ONLY, RunSummary, TrainOptions, resolve_recipe, saved_options
+from edgeseg.train.options import CONFIG, RESUME, SESSION_ONLY, RunSummary, TrainOptions, resolve_recipe, saved_options
 from edgeseg.train.recipes import Stage, get_recipe
 from edgeseg.train.runlog import RunLog
 from edgeseg.train.steps import build_task
 from edgeseg.train.tasks import StepContext
 from edgeseg.train.validation import images_with_lesion, recalibrate_batchnorm, validate
-
-CONFIG = "config.json"
-RESUME = "resume.safetensors"
 
 
 @dataclass

@@ -45,7 +45,7 @@ from edgeseg.lesions import LESIONS
 from edgeseg.metrics.grading import grading_scores, referral_threshold, roc_auc
 from edgeseg.outputs import referable
 from edgeseg.models import create
-from edgeseg.train.options import RunSummary, TrainOptions, resolve_recipe, saved_options
+from edgeseg.train.options import CONFIG, RunSummary, TrainOptions, resolve_recipe, saved_options
 
 GRIDS = "grids.safetensors"
 DME_WEIGHT = 0.5  # paper 002, Eq. 5
@@ -138,7 +138,7 @@ def train_head(options: TrainOptions) -> RunSummary:
     model.student.load_state_dict(student.state_dict())
     grid = model.head.grid
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(out / "config.json", saved_options(options))
+    atomic_write_json(out / CONFIG, saved_options(options))
     photographs = source_photographs(manifest, grading_split("train"), samples)
     grids = student_grids(student_path, photographs, grid, out / GRIDS, options.progress)
     head = model.head

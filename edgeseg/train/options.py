@@ -17,6 +17,8 @@ from edgeseg.train.calibration import TEACHER_CALIBRATIONS
 from edgeseg.train.recipes import CROP_SAMPLINGS, Recipe, get_recipe
 from edgeseg.train.schedules import Schedule
 
+CONFIG = "config.json"  # a run folder's options (saved_options)
+RESUME = "resume.safetensors"  # a run folder's resume state: weights, optimizer, averaged weights, position
 TEACHER_MAPS = "teacher_maps.safetensors"  # a distillation's teacher probabilities, reused on --resume
 SESSION_ONLY = ("progress", "stop_after")  # options of one session, never saved in a run's config.json
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from edgeseg.fileio import atomic_path, atomic_write_bytes
 
 STEP_FIELDS = ["step", "stage", "epoch", "iteration", "loss", "lr"]
+LOG = "log.csv"  # every epoch: loss, seconds, validation scores
 GRADING_SCORES = ("dr_accuracy", "dme_accuracy", "joint_accuracy")  # the validation scores of a grading run
 
 
@@ -23,7 +24,7 @@ class RunLog:
         scores = (*lesions, *(GRADING_SCORES if grading else ()), "mean")
         self.epoch_fields = ["stage", "epoch", "step", "train_loss", "seconds"] + [f"val_{name}" for name in scores]
         self.steps_path = folder / "steps.csv"
-        self.epochs_path = folder / "log.csv"
+        self.epochs_path = folder / LOG
         self._steps = read_rows(self.steps_path) if self.steps_path.exists() else []
         self._epochs = read_rows(self.epochs_path) if self.epochs_path.exists() else []
 

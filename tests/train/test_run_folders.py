@@ -43,6 +43,9 @@ def test_a_run_stopped_committed_and_resumed_on_a_fresh_clone_matches_an_uninter
     monkeypatch.chdir(origin)
     assert main([*TRAIN, "--stop-after", "0"]) == 0  # stops at the end of epoch 1 of 3
     assert "continue with: edgeseg train --resume runs/tiny" in capsys.readouterr().out
+    assert main(["train", "--status", "runs/tiny"]) == 0  # what a later session reads first
+    status = capsys.readouterr().out
+    assert "runs/tiny (u2xs-mt): epoch 1 of 3" in status and "continue with: edgeseg train --resume runs/tiny" in status
     _git(origin, "add", "-A")
     _git(origin, "commit", "-q", "-m", "run in progress")
     committed = _git(origin, "show", "--name-only", "--format=", "HEAD").split()
@@ -60,6 +63,8 @@ def test_a_run_stopped_committed_and_resumed_on_a_fresh_clone_matches_an_uninter
     assert "its data folder data/synth is not here" in capsys.readouterr().err
     _prepare_data(clone)
     assert main(["train", "--resume", "runs/tiny"]) == 0
+    capsys.readouterr()
+    assert main(["train", "--status", "runs/tiny"]) == 0 and "epoch 3 of 3 (100%)" in capsys.readouterr().out
 
     reference = tmp_path / "reference"
     reference.mkdir()
