@@ -27,3 +27,14 @@ def test_models_and_recipes_cite_the_seed_papers_by_their_one_title():
     assert cited(models) == [] and cited(recipes) == []
     assert {citation[:3] for citation in [*models.values(), *recipes.values()] if citation[:3] in SEED_PAPERS} == set(SEED_PAPERS)
     assert cited({"hand-written": "003 Lightweight U²-Net for mobile DR screening"}) == ["hand-written"]
+
+
+def test_the_embedded_models_card_cites_its_seed_paper_by_its_one_title():
+    import json
+
+    from edgeseg.checkpoint import read_card
+    from edgeseg.embedded import default_model_path
+
+    card = read_card(default_model_path())
+    beside = json.loads(default_model_path().with_suffix(".json").read_text())
+    assert cited({"model file": card["paper"], "card beside it": beside["paper"]}) == []

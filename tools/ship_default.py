@@ -9,6 +9,10 @@ research-use notice. Writes the card beside it as JSON too, for reading without 
     python tools/ship_default.py --run runs/u2xs-mt --results results.json \
         --command "edgeseg data prepare ... && edgeseg train ..."
 
+With ``--final`` the run's final epoch (``last.safetensors``) is shipped instead of its best
+validation epoch, for a run reported at its final epoch (issue #30: no selection on 8 images).
+Every card written cites its recipe's seed paper by the title ``edgeseg/papers.py`` gives it.
+
 Without ``--run``, only the shipped card's test figures are replaced by ``--results`` (the
 weights stay as they are): for a change of the test protocol, not of the model.
 
@@ -55,6 +59,8 @@ def main() -> None:
                         "only the test figures of the model at --out are replaced")
     parser.add_argument("--results", type=Path, help="JSON written by student_results.py --json")
     parser.add_argument("--data", help="prepared data set to verify the ONNX twin on (default: the card's training data)")
+    parser.add_argument("--final", action="store_true", help="ship the run's final epoch (last.safetensors), "
+                        "not its best validation epoch (best.safetensors)")
     parser.add_argument("--twin-only", action="store_true", help="only export and verify the ONNX twin of the shipped model")
     parser.add_argument("--command", action="append", default=[], help="a command that reproduces the model (repeatable)")
     parser.add_argument("--out", type=Path, default=TARGET)
@@ -94,7 +100,11 @@ def main() -> None:
         write(args.out, model, card)
         write_onnx_twin(args.out, args.data)
         return
-    model, card = load_model(args.run / "best.safetensors")
+    shipped = args.run / ("last.safetensors" if args.final else "best.safetensors")
+    if not shipped.is_file():
+        raise SystemExit(f"error: {shipped} not found; " + ("the run has not finished (edgeseg train --status "
+                                                            f"{args.run})" if args.final else "has the run validated yet?"))
+    model, card = load_model(shipped)
     rows = list(csv.DictReader((args.run / "log.csv").open()))
     card.update(
         compute={
@@ -128,7 +138,9 @@ def portable_training(training: dict) -> dict:
 
 def write(path: Path, model: torch.nn.Module, card: dict) -> None:
     """The model file and its card beside it as JSON, each written atomically."""
-    card = {**card, "training": portable_training(card.get("training", {}))}
+    from edgeseg.train import get_recipe
+
+    card = {**card, "training": portable_training(card.get("training", {})), "paper": get_recipe(card["recipe"]).paper}
     save_model(path, model, card)
     atomic_write_json(path.with_suffix(".json"), card)
     print(f"Wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and {path.with_suffix('.json')}")
