@@ -21,12 +21,6 @@ from edgeseg.errors import EdgesegError
 
 PRECISIONS: tuple[str, ...] = ("fp32", "fp16", "int8", "int8-dynamic")
 LAYOUTS: tuple[str, ...] = ("nchw", "nhwc")
-PRECISION_NOTES: dict[str, str] = {
-    "fp32": "float32 weights and activations",
-    "fp16": "float16 weights (float IO)",
-    "int8": "int8 weights and activations, float IO around the int8 core",
-    "int8-dynamic": "int8 weights, activations quantized on the fly (float IO)",
-}
 
 
 @dataclass(frozen=True)

@@ -193,8 +193,3 @@ class Preprocessing:
     def length_to_image(self, length: float, geometry: SquareGeometry) -> float:
         """A horizontal length on the model's square in photograph pixels."""
         return length * (geometry.side if self.pad_square else geometry.box.width) / self.size
-
-    def maps_to_image(self, maps: np.ndarray, geometry: SquareGeometry) -> np.ndarray:
-        """(L, S, S) maps back onto the photograph (L, H, W) float32 (:meth:`to_image` per map)."""
-        return np.stack([self.to_image(channel, geometry) for channel in maps]) if len(maps) else np.zeros(
-            (0, geometry.height, geometry.width), np.float32)

@@ -2,7 +2,7 @@
  * From the model's probability maps to what `edgeseg predict` reports: thresholded masks, areas
  * and 8-connected component counts, at the model's resolution (lesion_summary in
  * edgeseg/export/golden.py, LesionSummary.java) and mapped back onto the photograph's pixels
- * (Preprocessing.maps_to_image in edgeseg/inference/preprocessing.py, summarise in edgeseg/predict/summary.py).
+ * (Preprocessing.to_image in edgeseg/inference/preprocessing.py, summarise in edgeseg/predict/summary.py).
  */
 import { countComponents, countComponentsByRuns } from './opencv/connected-components.js';
 import { f } from './opencv/rounding.js';
@@ -62,7 +62,7 @@ function lerp(p0, p1, t) {
 }
 
 /**
- * Where the square's maps land in the photograph: maps_to_image resizes each (size, size) map
+ * Where the square's maps land in the photograph: Preprocessing.to_image resizes each (size, size) map
  * bilinearly to (side, side) and keeps rows pad_top.. and columns pad_left.. of the box (or, without
  * padding, resizes to the box's size). Returns a function giving row `y` (0..box height) of the
  * restored map of one channel, as cv2.resize computes it.
