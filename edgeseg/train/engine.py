@@ -413,12 +413,17 @@ class Trainer:
                                **{f"val_{k}": v for k, v in metrics.items() if not isinstance(v, dict)}})
             save_model(self.run_dir / "last.safetensors", session.evaluated, self._card(session, metrics))
             self._save_resume(session)
-            session.log.plot(self.run_dir / "curves.png", f"{recipe.name} on {Path(self.options.data).name}")
+            if due:  # the curves gain a validation point; _finish draws the rest (plotting every epoch cost 0.6 s)
+                self._plot(session)
         barrier(info)
+
+    def _plot(self, session: "_Session") -> None:
+        session.log.plot(self.run_dir / "curves.png", f"{self.recipe.name} on {Path(self.options.data).name}")
 
     def _finish(self, session: "_Session") -> RunSummary:
         if session.info.is_main:
             self._save_resume(session)
+            self._plot(session)
             if not (self.run_dir / "best.safetensors").exists():
                 save_model(self.run_dir / "best.safetensors", session.evaluated, self._card(session, {}))
         seconds = session.seconds_per_epoch
@@ -432,6 +437,8 @@ class Trainer:
         return sum(stage.epochs for stage in self.recipe.stages[:stage_index]) + epoch + 1
 
     def _save_resume(self, session: "_Session") -> None:
+        if session.log:  # the logs first: never behind the resume state (a resume cuts them back to it)
+            session.log.flush()
         saved_position = {**session.position, "best": session.best}
         save_resume(
             self.run_dir / RESUME,

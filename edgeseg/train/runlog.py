@@ -16,8 +16,11 @@ GRADING_SCORES = ("dr_accuracy", "dme_accuracy", "joint_accuracy")  # the valida
 
 
 class RunLog:
-    """CSV logs kept in memory and rewritten atomically on every row, so that a killed run
-    never leaves a half-written line; a resumed run first cuts them back to its checkpoint."""
+    """CSV logs kept in memory and rewritten atomically, so that a killed run never leaves a
+    half-written line; a resumed run first cuts them back to its checkpoint. ``log.csv`` is
+    rewritten on every epoch; ``steps.csv`` on every epoch and on :meth:`flush` (the engine flushes
+    before it saves a resume state, so the file is never behind it), not on every step: rewriting
+    it per step cost time quadratic in the run's length (0.2 s an epoch at 6800 rows, 12 steps an epoch)."""
 
     def __init__(self, folder: Path, lesions: tuple[str, ...], grading: bool = False) -> None:
         self.folder = folder
@@ -27,6 +30,7 @@ class RunLog:
         self.epochs_path = folder / LOG
         self._steps = read_rows(self.steps_path) if self.steps_path.exists() else []
         self._epochs = read_rows(self.epochs_path) if self.epochs_path.exists() else []
+        self._unwritten_steps = False
 
     @staticmethod
     def _write(path: Path, fields: list[str], rows: list[dict]) -> None:
@@ -37,10 +41,18 @@ class RunLog:
         atomic_write_bytes(path, buffer.getvalue().encode())
 
     def step(self, row: dict) -> None:
+        """Keep one optimizer step's row; written by the next :meth:`flush` or :meth:`epoch`."""
         self._steps.append(row)
-        self._write(self.steps_path, STEP_FIELDS, self._steps)
+        self._unwritten_steps = True
+
+    def flush(self) -> None:
+        """Write the steps kept since the last write."""
+        if self._unwritten_steps:
+            self._write(self.steps_path, STEP_FIELDS, self._steps)
+            self._unwritten_steps = False
 
     def epoch(self, row: dict) -> None:
+        self.flush()
         self._epochs.append(row)
         self._write(self.epochs_path, self.epoch_fields, self._epochs)
 
@@ -50,6 +62,7 @@ class RunLog:
         self._epochs = [row for row in self._epochs if int(row["step"]) <= last_step]
         self._write(self.steps_path, STEP_FIELDS, self._steps)
         self._write(self.epochs_path, self.epoch_fields, self._epochs)
+        self._unwritten_steps = False
 
     def epochs(self) -> list[dict]:
         return list(self._epochs)
