@@ -15,7 +15,7 @@ from edgeseg.fileio import read_json
 from edgeseg.train.options import CONFIG, RESUME, TrainOptions, resolve_recipe
 from edgeseg.train.runlog import LOG
 
-PACE_EPOCHS = 50  # the pace is the median epoch time over this many last epochs
+PACE_EPOCHS = 50  # the pace is the median training time of this many last epochs (log.csv's seconds: no validation)
 MEAN = "mean"  # the validation score runs are selected on (``val_mean`` in log.csv)
 
 
@@ -68,8 +68,8 @@ class RunStatus:
                          f"{self.run_dir / 'best.safetensors'} (best validation)")
             return lines
         if self.seconds_per_epoch is not None:
-            lines.append(f"  pace {self.seconds_per_epoch:.1f} s an epoch (the median of the last {PACE_EPOCHS}, other work on the "
-                         f"machine included): about {self.hours_left:.1f} hours left at it")
+            lines.append(f"  pace {self.seconds_per_epoch:.1f} s an epoch of training (the median of the last {PACE_EPOCHS}; other work "
+                         f"on the machine slows it, validations are not in it): about {self.hours_left:.1f} hours left at it")
         if self.resumable:
             lines.append(f"  continue with: edgeseg train --resume {self.run_dir}")
         else:
