@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -76,3 +77,15 @@ def test_unknown_option_exits_2():
 def test_console_script_runs():
     result = subprocess.run([sys.executable, "-m", "edgeseg", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "edgeseg" in result.stdout
+
+
+def test_a_reader_gone_away_stops_a_command_quietly():
+    """`edgeseg models | head -1`: the pipe closes before the output is written; the command stops
+    with the shell's code for it (141), and no traceback."""
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody will read: the first write fails with EPIPE
+    try:
+        result = subprocess.run([sys.executable, "-m", "edgeseg", "models"], stdout=writer, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(writer)
+    assert result.returncode == 141 and "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr

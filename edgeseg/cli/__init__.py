@@ -7,6 +7,7 @@ error. Sub-command modules import their heavy dependencies only when they run.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -62,7 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
+        sys.stdout.flush()  # here, so that a reader gone away is met below, not at exit
+        return code
+    except BrokenPipeError:  # the reader went away (`edgeseg ... | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
     except EdgesegError as exc:
         print(f"edgeseg: error: {exc}", file=sys.stderr)
         return 1
