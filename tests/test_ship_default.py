@@ -33,8 +33,12 @@ def _ship(*args: str) -> None:
 def test_ship_final_ships_the_last_epoch_with_its_validation_and_the_papers_title(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_synthetic_dataset(tmp_path / "data" / "synth", 6, 2, 64, seed=1)
-    assert main(TRAIN) == 0
+    assert main([*TRAIN, "--stop-after", "0"]) == 0  # stopped after epoch 1 of 3: its last.safetensors is no final epoch
     (tmp_path / "results.json").write_text(json.dumps({"test_aupr": {"MA": 0.1, "HE": 0.2, "EX": 0.3, "SE": 0.4}}))
+    refused = subprocess.run([sys.executable, str(PROJECT / "tools" / "ship_default.py"), "--run", "runs/tiny", "--final",
+                              "--results", "results.json", "--out", "out/m.safetensors"], capture_output=True, text=True)
+    assert refused.returncode != 0 and "stands at epoch 1 of 3" in refused.stderr and not (tmp_path / "out").exists()
+    assert main(["train", "--resume", "runs/tiny"]) == 0
     _ship("--run", "runs/tiny", "--final", "--results", "results.json", "--command", "edgeseg train ...")
     shipped, last, best = (load_file(str(tmp_path / name)) for name in ("out/m.safetensors", "runs/tiny/last.safetensors",
                                                                         "runs/tiny/best.safetensors"))

@@ -100,10 +100,16 @@ def main() -> None:
         write(args.out, model, card)
         write_onnx_twin(args.out, args.data)
         return
+    if args.final:  # last.safetensors is written at every epoch end: only a finished run's is its final epoch
+        from edgeseg.train.status import run_status
+
+        status = run_status(args.run)
+        if not status.finished:
+            raise SystemExit(f"error: {args.run} stands at epoch {status.epochs_done} of {status.epochs_total}; "
+                             f"finish it first (edgeseg train --resume {args.run})")
     shipped = args.run / ("last.safetensors" if args.final else "best.safetensors")
     if not shipped.is_file():
-        raise SystemExit(f"error: {shipped} not found; " + ("the run has not finished (edgeseg train --status "
-                                                            f"{args.run})" if args.final else "has the run validated yet?"))
+        raise SystemExit(f"error: {shipped} not found; has the run validated yet?")
     model, card = load_model(shipped)
     rows = list(csv.DictReader((args.run / "log.csv").open()))
     card.update(

@@ -5,7 +5,6 @@ says of every long run, and what a user asks of a run folder found on a fresh cl
 
 from __future__ import annotations
 
-import csv
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import read_json
 from edgeseg.train.options import CONFIG, RESUME, TrainOptions, resolve_recipe
-from edgeseg.train.runlog import LOG
+from edgeseg.train.runlog import LOG, read_rows
 
 PACE_EPOCHS = 50  # the pace is the median training time of this many last epochs (log.csv's seconds: no validation)
 MEAN = "mean"  # the validation score runs are selected on (``val_mean`` in log.csv)
@@ -94,10 +93,7 @@ def run_status(run_dir: str | Path) -> RunStatus:
         epochs_total = resolve_recipe(options).epochs
     except (KeyError, ValueError, EdgesegError) as error:
         raise EdgesegError(f"{run_dir / CONFIG}: names no recipe this edgeseg knows ({error}); update edgeseg") from error
-    rows = []
-    if (run_dir / LOG).is_file():
-        with (run_dir / LOG).open(newline="") as handle:
-            rows = list(csv.DictReader(handle))
+    rows = read_rows(run_dir / LOG) if (run_dir / LOG).is_file() else []
     validations = []
     for epoch, row in enumerate(rows, 1):  # one row an epoch; its "epoch" column counts within its stage
         mean = _number(row.get(f"val_{MEAN}"))
