@@ -16,6 +16,7 @@ from edgeseg.checkpoint import load_model, save_model
 from edgeseg.cli import main
 from edgeseg.data.synthetic import write_synthetic_dataset
 from edgeseg.papers import seed_paper
+from edgeseg.train.runlog import read_rows
 
 PROJECT = Path(__file__).resolve().parents[1]
 # Seed 5: the best validation is epoch 1 of 3, so the final and the best weights differ.
@@ -45,8 +46,8 @@ def test_ship_final_ships_the_last_epoch_with_its_validation_and_the_papers_titl
     assert all(torch.equal(shipped[key], last[key]) for key in last)
     assert not all(torch.equal(shipped[key], best[key]) for key in best)
     card = json.loads((tmp_path / "out/m.json").read_text())
-    final = [line.split(",") for line in (tmp_path / "runs/tiny/log.csv").read_text().splitlines()][-1]
-    assert abs(card["validation_aupr"]["HE"] - float(final[6])) < 1e-5  # the final epoch's validation, not the best's
+    final = read_rows(tmp_path / "runs/tiny/log.csv")[-1]
+    assert abs(card["validation_aupr"]["HE"] - float(final["val_HE"])) < 1e-5  # the final epoch's validation, not the best's
     assert card["compute"]["epochs"] == 3 and card["paper"].startswith(seed_paper("003"))
     assert (tmp_path / "out/m.onnx").is_file()  # its twin, verified
 

@@ -36,7 +36,6 @@ images) and written beside it, its metadata pointing at the ``.safetensors`` it 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import shutil
 import tempfile
@@ -47,6 +46,7 @@ import torch
 from edgeseg.checkpoint import load_model, save_model
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_write_json
+from edgeseg.train.runlog import LOG, read_rows
 
 TEST_PROTOCOL = ("27 IDRiD test images at 4288x2848, pooled average precision of the 16-bit maps of "
                  "edgeseg predict (edgeseg eval)")
@@ -111,7 +111,7 @@ def main() -> None:
     if not shipped.is_file():
         raise SystemExit(f"error: {shipped} not found; has the run validated yet?")
     model, card = load_model(shipped)
-    rows = list(csv.DictReader((args.run / "log.csv").open()))
+    rows = read_rows(args.run / LOG)
     card.update(
         compute={
             "epochs": len(rows),
