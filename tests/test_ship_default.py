@@ -56,3 +56,39 @@ def test_ship_final_ships_the_last_epoch_with_its_validation_and_the_papers_titl
     save_model(tmp_path / "out/m.safetensors", model, {**card, "paper": "003 an old title"})
     _ship("--results", "results.json")
     assert json.loads((tmp_path / "out/m.json").read_text())["paper"].startswith(seed_paper("003"))
+
+
+@pytest.mark.slow  # a release tool: four ships, each exporting and verifying a twin (about 40 s)
+def test_a_new_student_carries_or_drops_what_was_derived_from_the_old_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_synthetic_dataset(tmp_path / "data" / "synth", 6, 2, 64, seed=1)
+    assert main([*TRAIN, "--epochs", "1"]) == 0
+    (tmp_path / "results.json").write_text(json.dumps({"test_aupr": {"MA": 0.1, "HE": 0.2, "EX": 0.3, "SE": 0.4}}))
+    _ship("--run", "runs/tiny", "--results", "results.json")  # nothing derived yet: no question asked
+    default = json.loads((PROJECT / "edgeseg/weights/u2xs_mt.json").read_text())
+    model, card = load_model(tmp_path / "out/m.safetensors")
+    derived = {key: default[key] for key in ("quality_gate", "grader", "grader_selection")}
+    save_model(tmp_path / "out/m.safetensors", model, {**card, **derived})
+    before = (tmp_path / "out/m.safetensors").read_bytes()
+
+    refused = subprocess.run([sys.executable, str(PROJECT / "tools" / "ship_default.py"), "--run", "runs/tiny", "--results",
+                              "results.json", "--out", "out/m.safetensors"], capture_output=True, text=True)
+    assert refused.returncode != 0 and "--derived carry" in refused.stderr
+    assert (tmp_path / "out/m.safetensors").read_bytes() == before  # nothing written
+
+    _ship("--run", "runs/tiny", "--results", "results.json", "--derived", "carry")
+    card = json.loads((tmp_path / "out/m.json").read_text())
+    assert all(card[key] == value for key, value in derived.items())
+    assert set(card["carried_over"]) == {"quality_gate", "grader"}
+    assert "findings_grader.py" in card["carried_over"]["grader"]["rederive"]
+
+    (tmp_path / "gate.json").write_text(json.dumps({"quality_gate": default["quality_gate"]}))
+    _ship("--quality-gate", "gate.json")  # re-derived (here: the same bounds, shipped again)
+    assert set(json.loads((tmp_path / "out/m.json").read_text())["carried_over"]) == {"grader"}
+    (tmp_path / "grader.json").write_text(json.dumps({"grader": default["grader"], "selection": default["grader_selection"]}))
+    _ship("--grader", "grader.json")
+    assert "carried_over" not in json.loads((tmp_path / "out/m.json").read_text())
+
+    _ship("--run", "runs/tiny", "--results", "results.json", "--derived", "drop")
+    card = json.loads((tmp_path / "out/m.json").read_text())
+    assert not {"quality_gate", "grader", "grader_selection", "carried_over"} & set(card)

@@ -13,6 +13,13 @@ With ``--final`` the run's final epoch (``last.safetensors``) is shipped instead
 validation epoch, for a run reported at its final epoch (issue #30: no selection on 8 images).
 Every card written cites its recipe's seed paper by the title ``edgeseg/papers.py`` gives it.
 
+The card being replaced may hold parts derived from the student it ships: the image-quality gate
+(bounds set where that student's AUPR fell) and the grader on the findings (fitted on that
+student's maps). A new ``--run`` says what becomes of them: ``--derived carry`` keeps them for the
+new student, listed in the card's ``carried_over`` with the command that re-derives each (shipping
+that part again with ``--quality-gate`` or ``--grader`` removes it from the list); ``--derived drop``
+ships the student without them (`edgeseg predict` then gives no verdict and no gate).
+
 Without ``--run``, only the shipped card's test figures are replaced by ``--results`` (the
 weights stay as they are): for a change of the test protocol, not of the model.
 
@@ -51,6 +58,11 @@ from edgeseg.train.runlog import LOG, read_rows
 TEST_PROTOCOL = ("27 IDRiD test images at 4288x2848, pooled average precision of the 16-bit maps of "
                  "edgeseg predict (edgeseg eval)")
 TARGET = Path(__file__).resolve().parents[1] / "edgeseg" / "weights" / "u2xs_mt.safetensors"
+# The parts of a card derived from the student it holds, with what re-derives each for a new one.
+DERIVED = {
+    "quality_gate": "python benchmarks/quality_thresholds.py curves/thresholds ..., then tools/ship_default.py --quality-gate",
+    "grader": "python benchmarks/findings_grader.py features/choose/test ..., then tools/ship_default.py --grader",
+}
 
 
 def main() -> None:
@@ -66,6 +78,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=TARGET)
     parser.add_argument("--quality-gate", type=Path, help="thresholds.json of benchmarks/quality_thresholds.py: set the card's gate")
     parser.add_argument("--grader", type=Path, help="grader.json of benchmarks/findings_grader.py: set the card's grader")
+    parser.add_argument("--derived", choices=("carry", "drop"), help="with --run, when the replaced card has a quality "
+                        "gate or a grader (derived from its student): keep them for the new student, or drop them")
     args = parser.parse_args()
     if args.grader:
         from edgeseg.screening.grader import Grader
@@ -75,7 +89,7 @@ def main() -> None:
         model, card = load_model(args.out)
         card["grader"] = data["grader"]
         card["grader_selection"] = data["selection"]
-        write(args.out, model, card)
+        write(args.out, model, rederived(card, "grader"))
         write_onnx_twin(args.out, args.data)
         return
     if args.quality_gate:
@@ -85,7 +99,7 @@ def main() -> None:
         QualityGate.from_dict(gate)  # refuse a malformed gate before anything is written
         model, card = load_model(args.out)
         card["quality_gate"] = gate
-        write(args.out, model, card)
+        write(args.out, model, rederived(card, "quality_gate"))
         write_onnx_twin(args.out, args.data)
         return
     if args.twin_only:
@@ -110,7 +124,13 @@ def main() -> None:
     shipped = args.run / ("last.safetensors" if args.final else "best.safetensors")
     if not shipped.is_file():
         raise SystemExit(f"error: {shipped} not found; has the run validated yet?")
+    derived = derived_parts(args.out)
+    if derived and args.derived is None:
+        raise SystemExit(f"error: {args.out} holds a {' and a '.join(derived)} derived from its student; give --derived carry "
+                         f"(keep them for the new student, listed as carried over) or --derived drop")
     model, card = load_model(shipped)
+    if args.derived == "carry":
+        card.update(carry_over(args.out, derived))
     rows = read_rows(args.run / LOG)
     card.update(
         compute={
@@ -127,6 +147,35 @@ def main() -> None:
     card["data"]["credit"] = card["data"].get("credit") or "IDRiD (Porwal et al. 2018), CC-BY 4.0"
     write(args.out, model, card)
     write_onnx_twin(args.out, args.data)
+
+
+def derived_parts(path: Path) -> list[str]:
+    """The parts of ``path``'s card derived from its student (:data:`DERIVED`), if it exists."""
+    if not path.is_file():
+        return []
+    _, card = load_model(path)
+    return [key for key in DERIVED if card.get(key)]
+
+
+def carry_over(path: Path, parts: list[str]) -> dict:
+    """``path``'s derived ``parts`` for a new student's card, each listed under ``carried_over``
+    with the student it was derived from and the command that re-derives it."""
+    _, previous = load_model(path)
+    carried = {key: previous[key] for key in parts}
+    if "grader" in parts and "grader_selection" in previous:
+        carried["grader_selection"] = previous["grader_selection"]
+    for key in parts:
+        print(f"Carried over the {key} derived from the previous student (created {previous.get('created', '?')}); "
+              f"re-derive it: {DERIVED[key]}")
+    carried["carried_over"] = {key: {"derived_for": f"the student created {previous.get('created', '?')}",
+                                     "rederive": DERIVED[key]} for key in parts}
+    return carried
+
+
+def rederived(card: dict, part: str) -> dict:
+    """``card`` with ``part`` no longer listed as carried over from another student."""
+    carried = {key: value for key, value in card.get("carried_over", {}).items() if key != part}
+    return {**{key: value for key, value in card.items() if key != "carried_over"}, **({"carried_over": carried} if carried else {})}
 
 
 def portable_training(training: dict) -> dict:
