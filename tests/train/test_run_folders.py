@@ -12,8 +12,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from edgeseg.checkpoint import load_resume
 from edgeseg.cli import main
 from edgeseg.data.synthetic import write_synthetic_dataset
+from edgeseg.train.options import RESUME
+from edgeseg.train.runlog import LOG, read_rows
 
 PROJECT = Path(__file__).resolve().parents[2]
 RUN_BUDGET_BYTES = 5 * 1024 * 1024  # a student's committed run folder (weights, optimizer, averaged weights, log)
@@ -99,6 +102,23 @@ def test_committed_run_folders_stay_within_the_budget():
         sizes[run] = sizes.get(run, 0) + (PROJECT / name).stat().st_size
     over = {run: size for run, size in sizes.items() if size > RUN_BUDGET_BYTES}
     assert not over, f"run folders over {RUN_BUDGET_BYTES} bytes: {over}"
+
+
+def test_committed_run_logs_end_where_their_resume_states_stand(tmp_path):
+    """A committed run folder's log.csv ends at the step its resume state stands at: a log behind
+    the state would lose epochs on resume, one ahead would be cut back to it (the committed
+    versions are read, not the files a run in progress is rewriting)."""
+    if not (PROJECT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = [name for name in _git(PROJECT, "ls-files", "-z", "runs").split("\0") if name.endswith("/" + RESUME)]
+    for name in listed:
+        run = name.rsplit("/", 1)[0]
+        state = tmp_path / "resume.safetensors"
+        state.write_bytes(subprocess.run(["git", "-C", str(PROJECT), "cat-file", "blob", f"HEAD:{name}"], check=True,
+                                         capture_output=True).stdout)
+        (tmp_path / LOG).write_text(_git(PROJECT, "show", f"HEAD:{run}/{LOG}"))
+        _, resumed, _ = load_resume(state)
+        assert int(read_rows(tmp_path / LOG)[-1]["step"]) == resumed["position"]["step"], f"{run}: log.csv and {RESUME} disagree"
 
 
 def test_two_processes_stop_at_the_same_epoch_end(tmp_path):
