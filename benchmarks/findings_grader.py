@@ -4,7 +4,9 @@ the shipped grader, and the test set scored once.
 1. ``features``: the embedded default (or ``--model``) predicts IDRiD's 413 grading-training and 103
    grading-test photographs as `edgeseg predict` does (same reader, same quality gate), and every
    feature of :data:`edgeseg.screening.grader.FEATURES` is kept per photograph in
-   ``OUT/features-{train,test}.json`` (reused when there; ``--threads`` for the network).
+   ``OUT/features-{train,test}.json`` (reused when there; ``--threads`` for the network), with
+   what they depend on besides the photograph in ``OUT/features-model.json`` (the weights' digest,
+   the lesion thresholds, the quality gate): features of another model are refused, not reused.
 2. ``choose``: 5-fold cross-validation on the 413 training photographs only, copies of one
    photograph kept in one fold (:mod:`edgeseg.data.copies`). Candidates: scikit-learn logistic
    regressions (one for DR, one for DME, one for referable DR) on the 12 summary numbers
@@ -32,6 +34,7 @@ Needs scikit-learn (a dev dependency) for ``choose``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 from pathlib import Path
 
@@ -72,6 +75,12 @@ def compute_features(idrid: Path, out: Path, model: str | None, threads: int) ->
     from edgeseg.screening.grader import feature_vector
 
     predictor = Predictor(model, threads=threads)
+    source, sources = features_source(predictor), out / "features-model.json"
+    found = [path.name for path in sorted(out.glob("features-*.json")) if path != sources]
+    if found and (not sources.is_file() or json.loads(sources.read_text()) != source):
+        raise SystemExit(f"error: {out} holds features ({', '.join(found)}) of another model, or of one not recorded; "
+                         f"give a new --out (features found there are reused)")
+    atomic_write_json(sources, source)
     for split in ("train", "test"):
         path = out / f"features-{split}.json"
         rows = json.loads(path.read_text()) if path.is_file() else {}
@@ -88,6 +97,19 @@ def compute_features(idrid: Path, out: Path, model: str | None, threads: int) ->
                 atomic_write_json(path, rows)
         atomic_write_json(path, rows)
         print(f"{path}: {len(rows)} photographs")
+
+
+def features_source(predictor) -> dict:
+    """What a photograph's features depend on besides the photograph: the model's weights (a
+    digest of its tensors), its lesion thresholds and its quality gate (which photographs are gradable)."""
+    from safetensors.numpy import load_file
+
+    tensors, digest = load_file(str(predictor.info.source)), hashlib.sha256()
+    for key in sorted(tensors):
+        digest.update(key.encode())
+        digest.update(tensors[key].tobytes())
+    return {"weights_sha256": digest.hexdigest(), "thresholds": predictor.thresholds,
+            "quality_gate": predictor.info.card.get("quality_gate")}
 
 
 def read_features(out: Path, split: str, names) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
