@@ -129,7 +129,7 @@ def main() -> None:
         raise SystemExit(f"error: {args.out} holds a {' and a '.join(derived)} derived from its student; give --derived carry "
                          f"(keep them for the new student, listed as carried over) or --derived drop")
     model, card = load_model(shipped)
-    if args.derived == "carry":
+    if args.derived == "carry" and derived:
         card.update(carry_over(args.out, derived))
     rows = read_rows(args.run / LOG)
     card.update(
