@@ -58,7 +58,7 @@ def test_ship_final_ships_the_last_epoch_with_its_validation_and_the_papers_titl
     assert json.loads((tmp_path / "out/m.json").read_text())["paper"].startswith(seed_paper("003"))
 
 
-@pytest.mark.slow  # a release tool: four ships, each exporting and verifying a twin (about 40 s)
+@pytest.mark.slow  # a release tool: five ships, each exporting and verifying a twin (about 70 s)
 def test_a_new_student_carries_or_drops_what_was_derived_from_the_old_one(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_synthetic_dataset(tmp_path / "data" / "synth", 6, 2, 64, seed=1)
