@@ -75,12 +75,12 @@ def compute_features(idrid: Path, out: Path, model: str | None, threads: int) ->
     from edgeseg.screening.grader import feature_vector
 
     predictor = Predictor(model, threads=threads)
-    source, sources = features_source(predictor), out / "features-model.json"
-    found = [path.name for path in sorted(out.glob("features-*.json")) if path != sources]
-    if found and (not sources.is_file() or json.loads(sources.read_text()) != source):
+    source, record = features_source(predictor), out / "features-model.json"
+    found = [path.name for path in sorted(out.glob("features-*.json")) if path != record]
+    if found and (not record.is_file() or json.loads(record.read_text()) != source):
         raise SystemExit(f"error: {out} holds features ({', '.join(found)}) of another model, or of one not recorded; "
                          f"give a new --out (features found there are reused)")
-    atomic_write_json(sources, source)
+    atomic_write_json(record, source)
     for split in ("train", "test"):
         path = out / f"features-{split}.json"
         rows = json.loads(path.read_text()) if path.is_file() else {}

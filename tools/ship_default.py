@@ -50,7 +50,7 @@ from pathlib import Path
 
 import torch
 
-from edgeseg.checkpoint import load_model, save_model
+from edgeseg.checkpoint import load_model, read_card, save_model
 from edgeseg.errors import EdgesegError
 from edgeseg.fileio import atomic_write_json
 from edgeseg.train.runlog import LOG, read_rows
@@ -124,13 +124,14 @@ def main() -> None:
     shipped = args.run / ("last.safetensors" if args.final else "best.safetensors")
     if not shipped.is_file():
         raise SystemExit(f"error: {shipped} not found; has the run validated yet?")
-    derived = derived_parts(args.out)
+    previous = read_card(args.out) if args.out.is_file() else {}
+    derived = [key for key in DERIVED if previous.get(key)]
     if derived and args.derived is None:
         raise SystemExit(f"error: {args.out} holds a {' and a '.join(derived)} derived from its student; give --derived carry "
                          f"(keep them for the new student, listed as carried over) or --derived drop")
     model, card = load_model(shipped)
     if args.derived == "carry" and derived:
-        card.update(carry_over(args.out, derived))
+        card.update(carry_over(previous, derived))
     rows = read_rows(args.run / LOG)
     card.update(
         compute={
@@ -149,18 +150,9 @@ def main() -> None:
     write_onnx_twin(args.out, args.data)
 
 
-def derived_parts(path: Path) -> list[str]:
-    """The parts of ``path``'s card derived from its student (:data:`DERIVED`), if it exists."""
-    if not path.is_file():
-        return []
-    _, card = load_model(path)
-    return [key for key in DERIVED if card.get(key)]
-
-
-def carry_over(path: Path, parts: list[str]) -> dict:
-    """``path``'s derived ``parts`` for a new student's card, each listed under ``carried_over``
-    with the student it was derived from and the command that re-derives it."""
-    _, previous = load_model(path)
+def carry_over(previous: dict, parts: list[str]) -> dict:
+    """The ``parts`` of the ``previous`` card for a new student's card, each listed under
+    ``carried_over`` with the student it was derived from and the command that re-derives it."""
     carried = {key: previous[key] for key in parts}
     if "grader" in parts and "grader_selection" in previous:
         carried["grader_selection"] = previous["grader_selection"]
