@@ -1,7 +1,7 @@
 """Two training recipes side by side at their CPU cost (issue #30): each run's validation mean
 AUPR against the CPU hours its epochs took, from the runs' ``log.csv``.
 
-    python benchmarks/recipe_curves.py benchmarks/results-recipes/u2xs-mt-paper.csv runs/u2xs-mt-crop1600 \
+    python benchmarks/recipe_curves.py benchmarks/results-recipes/u2xs-mt-paper.csv benchmarks/results-recipes/u2xs-mt-crop1600.csv \
         --label "paper: whole 512 px images" --label "crops of 256 px" --plot docs/u2xs_mt_recipes.png
 
 Each argument is a run folder (its ``log.csv``) or a copy of a run's log. A run that lived
